@@ -1,0 +1,133 @@
+# memstats - GNU Make build.
+#
+#   make                       libmemstats.a, libmemstats.so and memstats.pc in build/
+#   make check                 unit and integration tests (installs Check if it can)
+#   make demo                  builds contrib/demo with -include memstats.h and runs it
+#   make install PREFIX=/usr/local DESTDIR=
+#   make uninstall PREFIX=/usr/local DESTDIR=
+#
+# CC and CFLAGS are honoured; the build directory remembers them, so
+# "make check CC=clang" after a gcc build rebuilds everything with clang.
+
+VERSION    := 0.1.0
+SOVERSION  := 0
+
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DESTDIR    ?=
+
+CFLAGS     ?= -O2 -g
+B          := build
+
+SRCS       := $(wildcard src/*.c)
+OBJS       := $(SRCS:src/%.c=$(B)/obj/%.o)
+HEADERS    := include/memstats.h $(wildcard include/memstats/wrap/*) src/memstats-int.h
+SONAME     := libmemstats.so.$(SOVERSION)
+
+# The runtime is never built with its own macros.
+LIB_CFLAGS := -std=gnu11 -fPIC -fvisibility=hidden -Wall -Wextra -Wshadow -Iinclude -DMEMSTATS_DISABLE
+LIB_LIBS   := -pthread
+
+# How a user's code is built against this tree, as pkg-config says it once installed.
+INSTR_CFLAGS := -Iinclude -isystem include/memstats/wrap -include memstats.h
+INSTR_LIBS   := -L$(B) -lmemstats -Wl,-rpath,$(abspath $(B)) -pthread
+
+CHECK_CFLAGS = $(shell pkg-config --cflags check)
+CHECK_LIBS   = $(shell pkg-config --libs check)
+
+.PHONY: all check check-unit check-integration demo install uninstall clean deps FORCE
+all: $(B)/libmemstats.a $(B)/libmemstats.so $(B)/memstats.pc
+
+# Rebuild when the compiler or its flags change.
+$(B)/flags: FORCE
+	@mkdir -p $(B)
+	@echo '$(CC) $(CFLAGS) $(LIB_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(LIB_CFLAGS)' > $@
+
+$(B)/obj/%.o: src/%.c $(HEADERS) $(B)/flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LIB_CFLAGS) -c $< -o $@
+
+$(B)/libmemstats.a: $(OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/libmemstats.so.$(VERSION): $(OBJS)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) $^ -o $@ $(LIB_LIBS)
+
+$(B)/libmemstats.so: $(B)/libmemstats.so.$(VERSION)
+	ln -sf libmemstats.so.$(VERSION) $(B)/$(SONAME)
+	ln -sf libmemstats.so.$(VERSION) $@
+
+# An rpath only where the dynamic linker would not look by itself.
+SYSTEM_LIBDIRS := /lib /usr/lib /lib64 /usr/lib64 /usr/local/lib
+RPATH = $(if $(filter $(LIBDIR),$(SYSTEM_LIBDIRS)),,-Wl,-rpath,$${libdir})
+
+$(B)/memstats.pc: src/memstats.pc.in FORCE
+	@mkdir -p $(B)
+	@sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	     -e 's|@VERSION@|$(VERSION)|' -e 's|@RPATH@|$(RPATH)|' $< > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+install: all
+	install -d $(DESTDIR)$(INCLUDEDIR)/memstats/wrap $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 644 include/memstats.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 include/memstats/wrap/* $(DESTDIR)$(INCLUDEDIR)/memstats/wrap/
+	install -m 644 $(B)/libmemstats.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(B)/libmemstats.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
+	ln -sf libmemstats.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libmemstats.so
+	install -m 644 $(B)/memstats.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/memstats.h $(DESTDIR)$(LIBDIR)/pkgconfig/memstats.pc
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/memstats
+	rm -f $(DESTDIR)$(LIBDIR)/libmemstats.a $(DESTDIR)$(LIBDIR)/libmemstats.so*
+
+# ---- tests ---------------------------------------------------------------
+
+deps:
+	@scripts/install-deps.sh
+
+UNIT_SRCS   := $(wildcard tests/unit/*.c)
+ITEST_SRCS  := $(wildcard tests/integration/test_*.c)
+ITESTS      := $(ITEST_SRCS:tests/integration/%.c=$(B)/tests/%)
+
+$(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(B)/libmemstats.a | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Iinclude -Isrc -DMEMSTATS_DISABLE $(CHECK_CFLAGS) \
+		$(UNIT_SRCS) $(B)/libmemstats.a -o $@ $(CHECK_LIBS) -pthread
+
+# Integration tests are real programs built with -include memstats.h; each is
+# a Check suite that asserts exact per-line numbers about itself.
+$(B)/tests/test_%: tests/integration/test_%.c tests/integration/itest.h $(B)/libmemstats.so | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(INSTR_CFLAGS) $(CHECK_CFLAGS) \
+		$< -o $@ $(INSTR_LIBS) $(CHECK_LIBS)
+
+# The same program linked statically: the runtime must still be pulled in.
+$(B)/tests/static_basic: tests/integration/test_basic.c tests/integration/itest.h $(B)/libmemstats.a | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(INSTR_CFLAGS) $(CHECK_CFLAGS) \
+		$< -o $@ -static -L$(B) -lmemstats $(shell pkg-config --static --libs check) -pthread
+
+check: check-unit check-integration
+
+check-unit: $(B)/tests/unit
+	$(B)/tests/unit
+
+check-integration: $(ITESTS) $(B)/tests/static_basic
+	@set -e; for t in $^; do echo "== $$t"; ITEST_SELF=$$t $$t; done
+
+# ---- demo ----------------------------------------------------------------
+
+$(B)/demo: contrib/demo/wordfreq.c all
+	$(CC) $(CFLAGS) $(INSTR_CFLAGS) $< -o $@ $(INSTR_LIBS)
+
+demo: $(B)/demo
+	$(B)/demo contrib/demo/wordfreq.c README.md
+
+clean:
+	rm -rf $(B)
+
+FORCE:

@@ -1,0 +1,230 @@
+/* memstats.h - per-line allocation statistics from one force-included header.
+ *
+ * Compile with   $(pkg-config --cflags memstats) -include memstats.h
+ * link with      $(pkg-config --libs memstats)
+ * and every malloc, calloc, realloc, free, strdup, strndup, posix_memalign,
+ * aligned_alloc, memalign, valloc and pvalloc call in that code is counted
+ * per source line. The report is written at exit (see README.md for the
+ * MEMSTATS_* environment variables) or whenever memstats_dump() is called.
+ *
+ * How: each macro expansion owns one static record (struct memstats_site) in
+ * the ELF section "memstats". A constructor emitted by this header registers
+ * the object's __start_memstats..__stop_memstats range with the runtime,
+ * which walks it to report.
+ *
+ * Escape hatches:
+ *   -DMEMSTATS_DISABLE  no macros in this file; the API below is still declared
+ *   -DMEMSTATS_NO_FREE  leave free() alone (for struct members called "free")
+ *   (free)(p)           one uncounted call: a parenthesised name is not a macro call
+ *
+ * This header includes no C library header on purpose: a file that defines
+ * _GNU_SOURCE or _POSIX_C_SOURCE before its first #include must get exactly
+ * the declarations it would get without memstats. The system headers that
+ * declare the wrapped functions are reached through the wrapper headers in
+ * memstats/wrap/ (on the pkg-config include path), which suspend the macros
+ * around the real header.
+ */
+#ifndef MEMSTATS_H
+#define MEMSTATS_H
+
+#define MEMSTATS_VERSION_MAJOR 0
+#define MEMSTATS_VERSION_MINOR 1
+
+#if defined(__GNUC__)
+#define MEMSTATS_API_ __attribute__((visibility("default")))
+#define MEMSTATS_NOTHROW_ __attribute__((nothrow))
+#else
+#define MEMSTATS_API_
+#define MEMSTATS_NOTHROW_
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* No <stddef.h>/<stdint.h> needed: the compiler names these types itself. */
+typedef __SIZE_TYPE__ memstats_size_t;
+typedef __UINT64_TYPE__ memstats_u64;
+
+/* What a call site does: "op" in the report. */
+enum memstats_op {
+	MEMSTATS_OP_MALLOC,
+	MEMSTATS_OP_CALLOC,
+	MEMSTATS_OP_REALLOC,
+	MEMSTATS_OP_FREE,
+	MEMSTATS_OP_STRDUP,
+	MEMSTATS_OP_STRNDUP,
+	MEMSTATS_OP_COUNT_
+};
+
+/* The per-site counters; see README.md "Counters" for their exact meaning. */
+struct memstats_counters {
+	memstats_u64 calls;        /* calls made (free(NULL) is not a call) */
+	memstats_u64 failed;       /* calls that asked for memory and got none */
+	memstats_u64 bytes;        /* bytes requested */
+	memstats_u64 alloc_bytes;  /* usable bytes obtained */
+	memstats_u64 free_bytes;   /* usable bytes released */
+};
+
+/* One call site. The runtime walks the section by this record's size, so the
+ * alignment is fixed here (the compiler would otherwise raise the alignment
+ * of a large static on its own) and sizeof is a multiple of it. The magic
+ * lets the walker skip any padding a tool might insert between records.
+ */
+#define MEMSTATS_SITE_ALIGN 64
+#define MEMSTATS_SITE_MAGIC 0x4d535431u /* "MST1": layout version 1 */
+
+struct memstats_site {
+	unsigned int magic;
+	unsigned int line;         /* __LINE__: the first line of a multi-line call with gcc, the last with clang */
+	unsigned int op;           /* enum memstats_op */
+	unsigned int reserved;
+	const char *file;          /* __FILE__ as the compiler saw it */
+	const char *func;          /* __func__ */
+	const char *api;           /* the exact function named at the site */
+	const char *type;          /* C type name for typed APIs, else NULL */
+	struct memstats_counters c; /* written by the runtime only */
+} __attribute__((aligned(MEMSTATS_SITE_ALIGN)));
+
+/* ---- reporting API ---------------------------------------------------- */
+
+enum memstats_format { MEMSTATS_FORMAT_TEXT, MEMSTATS_FORMAT_JSON, MEMSTATS_FORMAT_CSV };
+enum memstats_sort { MEMSTATS_SORT_BYTES, MEMSTATS_SORT_CALLS, MEMSTATS_SORT_SITE };
+
+/* How a report is shaped. All zero means: text, sorted by bytes, every row
+ * with a non-zero counter, no filter.
+ */
+struct memstats_options {
+	enum memstats_format format;
+	enum memstats_sort sort;
+	memstats_size_t top;       /* at most this many rows; 0: all (totals always cover every matching site) */
+	const char *match;         /* keep sites whose file, func, api or type contains this; NULL or "": all */
+	int all;                   /* non-zero: also rows whose counters are all zero */
+};
+
+/* One site as seen by memstats_foreach_site(): a snapshot of its counters. */
+struct memstats_row {
+	const char *file;
+	unsigned int line;
+	const char *func;
+	const char *op;            /* "malloc", "calloc", "realloc", "free", "strdup" or "strndup" */
+	const char *api;
+	const char *type;          /* NULL when the call names no type */
+	struct memstats_counters c;
+};
+
+/* Writes a report where the report at exit goes (MEMSTATS_OUTPUT), shaped by
+ * the MEMSTATS_* environment as read at start-up. Returns 0, or -1 with errno
+ * set when the report could not be written. MEMSTATS_OUTPUT=off: returns 0.
+ */
+MEMSTATS_API_ int memstats_dump(void);
+
+/* Writes a report to the file descriptor fd, shaped by *opts (NULL: the
+ * environment's settings). Returns 0, or -1 with errno set on a write error.
+ */
+MEMSTATS_API_ int memstats_dump_fd(int fd, const struct memstats_options *opts);
+
+/* Fills *opts with the settings read from the environment at start-up. */
+MEMSTATS_API_ void memstats_get_options(struct memstats_options *opts);
+
+/* Sets every counter of every site to zero. */
+MEMSTATS_API_ void memstats_reset(void);
+
+/* Calls fn once per known site (zero counters included), in no particular
+ * order, until fn returns non-zero. Returns the number of calls made to fn.
+ * fn must not call back into memstats.
+ */
+MEMSTATS_API_ memstats_size_t memstats_foreach_site(int (*fn)(const struct memstats_row *row, void *arg), void *arg);
+
+/* ---- called by the macros below; not for direct use ------------------- */
+
+MEMSTATS_API_ void memstats__register(struct memstats_site *start, struct memstats_site *stop) MEMSTATS_NOTHROW_;
+
+MEMSTATS_API_ void *memstats_malloc(struct memstats_site *site, memstats_size_t size)
+	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(2)));
+MEMSTATS_API_ void *memstats_calloc(struct memstats_site *site, memstats_size_t n, memstats_size_t size)
+	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(2, 3)));
+MEMSTATS_API_ void *memstats_realloc(struct memstats_site *site, void *ptr, memstats_size_t size)
+	MEMSTATS_NOTHROW_ __attribute__((alloc_size(3)));
+MEMSTATS_API_ void memstats_free(struct memstats_site *site, void *ptr) MEMSTATS_NOTHROW_;
+MEMSTATS_API_ char *memstats_strdup(struct memstats_site *site, const char *s)
+	MEMSTATS_NOTHROW_ __attribute__((malloc, nonnull(2)));
+MEMSTATS_API_ char *memstats_strndup(struct memstats_site *site, const char *s, memstats_size_t n)
+	MEMSTATS_NOTHROW_ __attribute__((malloc, nonnull(2)));
+MEMSTATS_API_ int memstats_posix_memalign(struct memstats_site *site, void **ptr, memstats_size_t align, memstats_size_t size)
+	MEMSTATS_NOTHROW_ __attribute__((nonnull(2)));
+MEMSTATS_API_ void *memstats_aligned_alloc(struct memstats_site *site, memstats_size_t align, memstats_size_t size)
+	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(3)));
+MEMSTATS_API_ void *memstats_memalign(struct memstats_site *site, memstats_size_t align, memstats_size_t size)
+	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(3)));
+MEMSTATS_API_ void *memstats_valloc(struct memstats_site *site, memstats_size_t size)
+	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(2)));
+MEMSTATS_API_ void *memstats_pvalloc(struct memstats_site *site, memstats_size_t size)
+	MEMSTATS_NOTHROW_ __attribute__((malloc));
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#ifndef MEMSTATS_DISABLE
+
+#if defined(__has_include)
+#if !__has_include(<memstats-suspend.h>)
+#error "memstats.h: the wrapper headers are not on the include path; compile with $(pkg-config --cflags memstats)"
+#endif
+#endif
+
+#ifdef __cplusplus
+/* std::malloc(n) must still be valid after expansion: the macros expand to
+ * function names, so they must exist in namespace std too.
+ */
+namespace std {
+using ::memstats_malloc; using ::memstats_calloc; using ::memstats_realloc;
+using ::memstats_free; using ::memstats_strdup; using ::memstats_strndup;
+using ::memstats_posix_memalign; using ::memstats_aligned_alloc;
+using ::memstats_memalign; using ::memstats_valloc; using ::memstats_pvalloc;
+}
+#endif
+
+/* Registers this object's section with the runtime. Emitted in every file
+ * that includes the header: the runtime dedupes by start address. It is also
+ * the strong reference that pulls the runtime out of libmemstats.a.
+ */
+extern struct memstats_site __start_memstats[] __attribute__((weak, visibility("hidden")));
+extern struct memstats_site __stop_memstats[] __attribute__((weak, visibility("hidden")));
+__attribute__((constructor, used)) static void memstats__register_this_object(void)
+{
+	memstats__register(__start_memstats, __stop_memstats);
+}
+
+/* The one macro that makes a site record: an expression yielding its address.
+ * The record lives in a statement expression of its own, so the caller's
+ * arguments are never evaluated inside it and no name of theirs can clash.
+ */
+#define MEMSTATS_SITE_(op, api, type)                                          \
+	(__extension__({                                                       \
+		static struct memstats_site memstats_site_ __attribute__((     \
+			section("memstats"), aligned(MEMSTATS_SITE_ALIGN), used)) = { \
+			MEMSTATS_SITE_MAGIC, __LINE__, (op), 0, __FILE__, __func__, \
+			(api), (type), { 0, 0, 0, 0, 0 } };                    \
+		&memstats_site_;                                               \
+	}))
+
+#define MEMSTATS_AT_(op, api) MEMSTATS_SITE_(MEMSTATS_OP_##op, api, (const char *)0)
+
+#define malloc(size)            memstats_malloc(MEMSTATS_AT_(MALLOC, "malloc"), size)
+#define calloc(n, size)         memstats_calloc(MEMSTATS_AT_(CALLOC, "calloc"), n, size)
+#define realloc(ptr, size)      memstats_realloc(MEMSTATS_AT_(REALLOC, "realloc"), ptr, size)
+#define strdup(s)               memstats_strdup(MEMSTATS_AT_(STRDUP, "strdup"), s)
+#define strndup(s, n)           memstats_strndup(MEMSTATS_AT_(STRNDUP, "strndup"), s, n)
+#define posix_memalign(p, a, n) memstats_posix_memalign(MEMSTATS_AT_(MALLOC, "posix_memalign"), p, a, n)
+#define aligned_alloc(a, n)     memstats_aligned_alloc(MEMSTATS_AT_(MALLOC, "aligned_alloc"), a, n)
+#define memalign(a, n)          memstats_memalign(MEMSTATS_AT_(MALLOC, "memalign"), a, n)
+#define valloc(n)               memstats_valloc(MEMSTATS_AT_(MALLOC, "valloc"), n)
+#define pvalloc(n)              memstats_pvalloc(MEMSTATS_AT_(MALLOC, "pvalloc"), n)
+#ifndef MEMSTATS_NO_FREE
+#define free(ptr)               memstats_free(MEMSTATS_AT_(FREE, "free"), ptr)
+#endif
+
+#endif /* !MEMSTATS_DISABLE */
+#endif /* MEMSTATS_H */

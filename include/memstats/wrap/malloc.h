@@ -1,0 +1,5 @@
+/* memstats wrapper: the real <malloc.h> declares functions memstats.h turns into
+ * macros, so include it with the macros suspended. */
+#include <memstats-suspend.h>
+#include_next <malloc.h>
+#include <memstats-resume.h>

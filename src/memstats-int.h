@@ -1,0 +1,121 @@
+/* memstats-int.h - what the runtime's files share. The runtime is built with
+ * MEMSTATS_DISABLE, so the libc calls below are the real ones and the runtime
+ * can never recurse into its own instrumentation.
+ */
+#ifndef MEMSTATS_INT_H
+#define MEMSTATS_INT_H
+
+#ifndef MEMSTATS_DISABLE
+#error "the runtime must be built with -DMEMSTATS_DISABLE"
+#endif
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "memstats.h"
+
+#define MS_HIDDEN __attribute__((visibility("hidden")))
+
+/* ---- counters (alloc.c, free.c, alloc-aligned.c) ---------------------- */
+
+/* Relaxed atomics: each counter must be exact, but no ordering between
+ * counters is promised to a reader. */
+static inline void counter_add(memstats_u64 *c, memstats_u64 v)
+{
+	__atomic_fetch_add(c, v, __ATOMIC_RELAXED);
+}
+
+static inline memstats_u64 counter_get(const memstats_u64 *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/* An allocation call at site s that asked for req bytes and got p; failed
+ * says whether getting nothing was a failure (malloc(0) may return NULL). */
+MS_HIDDEN void site_count_alloc(struct memstats_site *s, memstats_u64 req, void *p, int failed);
+MS_HIDDEN void site_count_free(struct memstats_site *s, memstats_u64 usable);
+MS_HIDDEN const char *op_name(unsigned int op);
+
+/* ---- registry.c: the sections of every instrumented object ------------ */
+
+/* Snapshot of every known site: *rows is malloc'd, the caller frees it.
+ * Returns the number of rows, or -1 with errno set. */
+MS_HIDDEN ssize_t registry_snapshot(struct memstats_row **rows);
+MS_HIDDEN size_t registry_objects(void);
+
+/* ---- options.c: the MEMSTATS_* environment ---------------------------- */
+
+enum output_kind { OUTPUT_STDERR, OUTPUT_STDOUT, OUTPUT_OFF, OUTPUT_PATH };
+
+struct config {
+	struct memstats_options report;   /* report.match points into match[] */
+	enum output_kind output;
+	char path[PATH_MAX];              /* OUTPUT_PATH: the template, %p unexpanded */
+	char match[256];
+};
+
+typedef char *(*getenv_fn)(const char *name);
+
+/* Fills *cfg from the environment through get (secure_getenv in the
+ * runtime). A bad value writes one line naming it to warn_fd (if >= 0) and
+ * leaves the default. Returns the number of bad values. */
+MS_HIDDEN int config_parse(struct config *cfg, getenv_fn get, int warn_fd);
+
+/* ---- writer.c: buffered output to a file descriptor ------------------- */
+
+struct writer {
+	int fd;
+	int err;                          /* first errno seen, 0 if none */
+	size_t len;
+	char buf[16384];
+};
+
+MS_HIDDEN void w_init(struct writer *w, int fd);
+MS_HIDDEN void w_put(struct writer *w, const char *s, size_t n);
+MS_HIDDEN void w_str(struct writer *w, const char *s);
+MS_HIDDEN void w_u64(struct writer *w, memstats_u64 v);
+MS_HIDDEN void w_i64(struct writer *w, int64_t v);
+MS_HIDDEN void w_pad(struct writer *w, char c, size_t n);
+MS_HIDDEN void w_json_str(struct writer *w, const char *s);   /* quoted and escaped; NULL: null */
+MS_HIDDEN void w_csv_str(struct writer *w, const char *s);    /* quoted when needed; NULL: empty */
+MS_HIDDEN int w_flush(struct writer *w);                       /* 0, or -1 with errno */
+MS_HIDDEN size_t u64_len(memstats_u64 v);
+
+/* ---- report.c: rows to report, in order, with totals ------------------ */
+
+struct report {
+	struct memstats_row *rows;        /* the rows to print, in order */
+	size_t nrows;
+	size_t nmatched;                  /* rows before MEMSTATS_TOP cut them */
+	size_t nsites;                    /* every site known */
+	struct memstats_counters total;   /* over the nmatched rows */
+	long pid;
+	const char *program;
+	struct memstats_options opt;
+};
+
+/* Filters (match, all), totals, sorts and cuts (top) rows[0..n) in place.
+ * The report borrows rows; opt->match is borrowed too. */
+MS_HIDDEN void report_prepare(struct report *rep, struct memstats_row *rows, size_t n,
+			      const struct memstats_options *opt);
+MS_HIDDEN int report_write(const struct report *rep, struct writer *w);
+MS_HIDDEN void report_text(const struct report *rep, struct writer *w);
+MS_HIDDEN void report_json(const struct report *rep, struct writer *w);
+MS_HIDDEN void report_csv(const struct report *rep, struct writer *w);
+MS_HIDDEN int64_t report_balance(const struct memstats_counters *c);
+
+/* ---- output.c: where a report goes ------------------------------------ */
+
+/* Expands %p (pid) and %% in tmpl into out. Returns 0, or -1 (ENAMETOOLONG). */
+MS_HIDDEN int output_expand(const char *tmpl, long pid, char *out, size_t size);
+/* Writes rep to path through a temporary file renamed into place. */
+MS_HIDDEN int output_to_path(const char *path, const struct report *rep);
+
+/* ---- runtime.c -------------------------------------------------------- */
+
+MS_HIDDEN void runtime_init(void);
+MS_HIDDEN void warnf_fd(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif /* MEMSTATS_INT_H */

@@ -1,0 +1,115 @@
+/* options.c - the MEMSTATS_* environment, read once at start-up.
+ *
+ * A bad value is never fatal: one line on stderr names the variable and the
+ * value, and the default stays.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memstats-int.h"
+
+struct keyword {
+	const char *name;
+	int value;
+};
+
+static const struct keyword formats[] = {
+	{ "text", MEMSTATS_FORMAT_TEXT }, { "json", MEMSTATS_FORMAT_JSON }, { "csv", MEMSTATS_FORMAT_CSV }, { NULL, 0 },
+};
+
+static const struct keyword sorts[] = {
+	{ "bytes", MEMSTATS_SORT_BYTES }, { "calls", MEMSTATS_SORT_CALLS }, { "site", MEMSTATS_SORT_SITE }, { NULL, 0 },
+};
+
+static const struct keyword booleans[] = {
+	{ "0", 0 }, { "1", 1 }, { "no", 0 }, { "yes", 1 }, { "false", 0 }, { "true", 1 }, { "off", 0 }, { "on", 1 }, { NULL, 0 },
+};
+
+static int bad(int fd, const char *var, const char *val, const char *expected)
+{
+	warnf_fd(fd, "memstats: ignoring %s=\"%s\": expected %s\n", var, val, expected);
+	return 1;
+}
+
+static int parse_keyword(const char *var, const char *val, const struct keyword *kw, int *out, const char *expected, int fd)
+{
+	for (; kw->name; kw++) {
+		if (strcmp(val, kw->name) == 0) {
+			*out = kw->value;
+			return 0;
+		}
+	}
+	return bad(fd, var, val, expected);
+}
+
+static int parse_top(const char *val, size_t *out, int fd)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(val, &end, 10);
+	if (val[0] < '0' || val[0] > '9' || *end || errno || n > SIZE_MAX)
+		return bad(fd, "MEMSTATS_TOP", val, "a number of rows (0: all)");
+	*out = (size_t)n;
+	return 0;
+}
+
+static int parse_output(struct config *cfg, const char *val, int fd)
+{
+	if (!*val)
+		return bad(fd, "MEMSTATS_OUTPUT", val, "stderr, stdout, off or a path");
+	if (strcmp(val, "stderr") == 0)
+		cfg->output = OUTPUT_STDERR;
+	else if (strcmp(val, "stdout") == 0)
+		cfg->output = OUTPUT_STDOUT;
+	else if (strcmp(val, "off") == 0)
+		cfg->output = OUTPUT_OFF;
+	else if (strlen(val) >= sizeof(cfg->path))
+		return bad(fd, "MEMSTATS_OUTPUT", val, "a path shorter than PATH_MAX");
+	else {
+		cfg->output = OUTPUT_PATH;
+		strcpy(cfg->path, val);
+	}
+	return 0;
+}
+
+static int parse_match(struct config *cfg, const char *val, int fd)
+{
+	if (strlen(val) >= sizeof(cfg->match))
+		return bad(fd, "MEMSTATS_MATCH", val, "at most 255 bytes");
+	strcpy(cfg->match, val);
+	cfg->report.match = cfg->match[0] ? cfg->match : NULL;
+	return 0;
+}
+
+int config_parse(struct config *cfg, getenv_fn get, int fd)
+{
+	const char *v;
+	int nbad = 0, n;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->output = OUTPUT_STDERR;
+
+	if ((v = get("MEMSTATS_OUTPUT")))
+		nbad += parse_output(cfg, v, fd);
+	if ((v = get("MEMSTATS_FORMAT"))) {
+		nbad += parse_keyword("MEMSTATS_FORMAT", v, formats, &n, "text, json or csv", fd) ||
+			(cfg->report.format = (enum memstats_format)n, 0);
+	}
+	if ((v = get("MEMSTATS_SORT"))) {
+		nbad += parse_keyword("MEMSTATS_SORT", v, sorts, &n, "bytes, calls or site", fd) ||
+			(cfg->report.sort = (enum memstats_sort)n, 0);
+	}
+	if ((v = get("MEMSTATS_TOP")))
+		nbad += parse_top(v, &cfg->report.top, fd);
+	if ((v = get("MEMSTATS_MATCH")))
+		nbad += parse_match(cfg, v, fd);
+	if ((v = get("MEMSTATS_ALL"))) {
+		nbad += parse_keyword("MEMSTATS_ALL", v, booleans, &n, "0 or 1", fd) ||
+			(cfg->report.all = n, 0);
+	}
+	return nbad;
+}

@@ -1,0 +1,74 @@
+/* output.c - a report written to a path: %p expanded at write time (a forked
+ * child writes under its own pid), written to a temporary file in the same
+ * directory and renamed into place, so a reader never sees half a report.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "memstats-int.h"
+
+int output_expand(const char *tmpl, long pid, char *out, size_t size)
+{
+	size_t len = 0;
+
+	for (const char *t = tmpl; *t; t++) {
+		char num[24];
+		const char *add = num;
+		size_t n;
+
+		if (t[0] == '%' && t[1] == 'p') {
+			n = (size_t)snprintf(num, sizeof(num), "%ld", pid);
+			t++;
+		} else if (t[0] == '%' && t[1] == '%') {
+			add = "%";
+			n = 1;
+			t++;
+		} else {
+			add = t;
+			n = 1;
+		}
+		if (len + n >= size) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(out + len, add, n);
+		len += n;
+	}
+	out[len] = '\0';
+	return 0;
+}
+
+int output_to_path(const char *path, const struct report *rep)
+{
+	static unsigned int seq;
+	char tmp[PATH_MAX];
+	struct writer w;
+	int fd, err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%u", path, (long)getpid(),
+		     __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED)) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+	if (fd < 0 && errno == EEXIST && unlink(tmp) == 0) /* left by a killed run */
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+	if (fd < 0)
+		return -1;
+	w_init(&w, fd);
+	if (report_write(rep, &w) == 0 && close(fd) == 0) {
+		fd = -1;
+		if (rename(tmp, path) == 0)
+			return 0;
+	}
+	err = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	errno = err;
+	return -1;
+}

@@ -1,0 +1,130 @@
+/* runtime.c - start-up (the environment, read once) and the reports: at
+ * exit, on memstats_dump(), and to a file descriptor on memstats_dump_fd().
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "memstats-int.h"
+
+static struct config config;
+static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+
+void warnf_fd(int fd, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	if (fd < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n > 0 && write(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1) < 0)
+		return; /* nowhere left to complain to */
+}
+
+static void read_config(void)
+{
+	/* secure_getenv: a setuid program must not be steered into writing
+	 * files by its caller's environment */
+	config_parse(&config, secure_getenv, 2);
+}
+
+/* Called by the first registration, from a constructor: warnings about the
+ * environment come at start-up, and the settings never change afterwards. */
+void runtime_init(void)
+{
+	pthread_once(&config_once, read_config);
+}
+
+void memstats_get_options(struct memstats_options *opts)
+{
+	runtime_init();
+	*opts = config.report;
+}
+
+/* Builds the report from a snapshot of every site and hands it to emit. */
+static int with_report(const struct memstats_options *opt, int (*emit)(const struct report *, const void *),
+		       const void *arg)
+{
+	struct memstats_row *rows;
+	ssize_t n = registry_snapshot(&rows);
+	struct report rep;
+	int rc, err;
+
+	if (n < 0)
+		return -1;
+	report_prepare(&rep, rows, (size_t)n, opt);
+	rep.pid = (long)getpid();
+	rep.program = program_invocation_short_name;
+	rc = emit(&rep, arg);
+	err = errno;
+	free(rows);
+	errno = err;
+	return rc;
+}
+
+static int emit_fd(const struct report *rep, const void *arg)
+{
+	struct writer w;
+
+	w_init(&w, *(const int *)arg);
+	return report_write(rep, &w);
+}
+
+static int emit_path(const struct report *rep, const void *arg)
+{
+	char path[PATH_MAX];
+
+	(void)arg;
+	if (output_expand(config.path, rep->pid, path, sizeof(path)) < 0 || output_to_path(path, rep) < 0) {
+		int err = errno;
+
+		warnf_fd(2, "memstats: cannot write the report to %s: %s\n", config.path, strerror(err));
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+int memstats_dump_fd(int fd, const struct memstats_options *opts)
+{
+	runtime_init();
+	return with_report(opts ? opts : &config.report, emit_fd, &fd);
+}
+
+int memstats_dump(void)
+{
+	int fd = 2;
+
+	runtime_init();
+	switch (config.output) {
+	case OUTPUT_OFF:
+		return 0;
+	case OUTPUT_PATH:
+		return with_report(&config.report, emit_path, NULL);
+	case OUTPUT_STDOUT:
+		fflush(stdout); /* what the program printed comes first */
+		fd = 1;
+		break;
+	case OUTPUT_STDERR:
+		break;
+	}
+	return with_report(&config.report, emit_fd, &fd);
+}
+
+/* The report at exit. A destructor of the runtime runs after the destructors
+ * of the objects that depend on it, so late frees are counted too. Only
+ * processes that have instrumented code report. */
+__attribute__((destructor)) static void report_at_exit(void)
+{
+	if (registry_objects())
+		memstats_dump();
+}
