@@ -139,6 +139,7 @@ MEMSTATS_API_ memstats_size_t memstats_foreach_site(int (*fn)(const struct memst
 /* ---- called by the macros below; not for direct use ------------------- */
 
 MEMSTATS_API_ void memstats__register(struct memstats_site *start, struct memstats_site *stop) MEMSTATS_NOTHROW_;
+MEMSTATS_API_ void memstats__unregister(struct memstats_site *start, struct memstats_site *stop) MEMSTATS_NOTHROW_;
 
 MEMSTATS_API_ void *memstats_malloc(struct memstats_site *site, memstats_size_t size)
 	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(2)));
@@ -188,13 +189,18 @@ using ::memstats_memalign; using ::memstats_valloc; using ::memstats_pvalloc;
 
 /* Registers this object's section with the runtime. Emitted in every file
  * that includes the header: the runtime dedupes by start address. It is also
- * the strong reference that pulls the runtime out of libmemstats.a.
+ * the strong reference that pulls the runtime out of libmemstats.a. The
+ * destructor lets the runtime copy the sites out before a dlclose unmaps them.
  */
 extern struct memstats_site __start_memstats[] __attribute__((weak, visibility("hidden")));
 extern struct memstats_site __stop_memstats[] __attribute__((weak, visibility("hidden")));
 __attribute__((constructor, used)) static void memstats__register_this_object(void)
 {
 	memstats__register(__start_memstats, __stop_memstats);
+}
+__attribute__((destructor, used)) static void memstats__unregister_this_object(void)
+{
+	memstats__unregister(__start_memstats, __stop_memstats);
 }
 
 /* The one macro that makes a site record: an expression yielding its address.

@@ -116,6 +116,7 @@ MS_HIDDEN int output_to_path(const char *path, const struct report *rep);
 /* ---- runtime.c -------------------------------------------------------- */
 
 MS_HIDDEN void runtime_init(void);
+MS_HIDDEN int runtime_exiting(void);     /* exit() has begun: nothing will be unmapped */
 MS_HIDDEN void warnf_fd(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif /* MEMSTATS_INT_H */

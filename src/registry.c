@@ -5,6 +5,9 @@
  * one object, so ranges are deduped by start address. Walking a range steps
  * by sizeof(struct memstats_site) but checks the magic and, where a tool put
  * padding between records, moves on by the records' alignment instead.
+ *
+ * When an object is unloaded (dlclose), its sites are copied out, strings
+ * included, and the copy is reported from then on.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +19,7 @@
 
 struct object {
 	struct memstats_site *start, *stop;
+	int retired;                      /* start..stop is our copy of an unloaded object's sites */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -41,7 +45,7 @@ void memstats__register(struct memstats_site *start, struct memstats_site *stop)
 		return;
 	pthread_mutex_lock(&lock);
 	for (size_t i = 0; i < nobjects; i++) {
-		if (objects[i].start == start)
+		if (objects[i].start == start && !objects[i].retired)
 			goto out;
 	}
 	if (nobjects == cap) {
@@ -55,8 +59,61 @@ void memstats__register(struct memstats_site *start, struct memstats_site *stop)
 		objects = o;
 		cap = ncap;
 	}
-	objects[nobjects++] = (struct object){ start, stop };
+	objects[nobjects++] = (struct object){ start, stop, 0 };
 out:
+	pthread_mutex_unlock(&lock);
+}
+
+static char *dup_or_null(const char *s, int *fail)
+{
+	char *d = s ? strdup(s) : NULL;
+
+	*fail |= s && !d;
+	return d;
+}
+
+/* Replaces o's sites by a copy that owns its strings. On failure the object
+ * is dropped: its sites are lost, but nothing points into unmapped memory. */
+static void retire(struct object *o)
+{
+	size_t n = 0, i = 0;
+	struct memstats_site *copy;
+	int fail = 0;
+
+	for_each_site(s, o)
+		n++;
+	copy = aligned_alloc(MEMSTATS_SITE_ALIGN, (n ? n : 1) * sizeof(*copy));
+	for_each_site(s, o) {
+		if (!copy)
+			break;
+		copy[i] = *s;
+		copy[i].file = dup_or_null(s->file, &fail);
+		copy[i].func = dup_or_null(s->func, &fail);
+		copy[i].api = dup_or_null(s->api, &fail);
+		copy[i].type = dup_or_null(s->type, &fail);
+		i++;
+	}
+	if (!copy || fail) {
+		warnf_fd(2, "memstats: out of memory: the sites of an unloaded object are lost\n");
+		free(copy); /* the strings are few and small: not worth a cleanup path */
+		*o = objects[--nobjects];
+		return;
+	}
+	*o = (struct object){ copy, copy + n, 1 };
+}
+
+void memstats__unregister(struct memstats_site *start, struct memstats_site *stop)
+{
+	(void)stop;
+	if (!start || runtime_exiting())
+		return;
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < nobjects; i++) {
+		if (objects[i].start == start && !objects[i].retired) {
+			retire(&objects[i]);
+			break;
+		}
+	}
 	pthread_mutex_unlock(&lock);
 }
 

@@ -14,6 +14,7 @@
 
 static struct config config;
 static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+static int exiting;
 
 void warnf_fd(int fd, const char *fmt, ...)
 {
@@ -30,11 +31,25 @@ void warnf_fd(int fd, const char *fmt, ...)
 		return; /* nowhere left to complain to */
 }
 
+/* Registered at start-up, so it runs before the destructors of every object
+ * loaded by then: from here on, an object's destructor means exit, not
+ * dlclose, and its sites stay where they are. */
+static void mark_exiting(void)
+{
+	__atomic_store_n(&exiting, 1, __ATOMIC_RELAXED);
+}
+
+int runtime_exiting(void)
+{
+	return __atomic_load_n(&exiting, __ATOMIC_RELAXED);
+}
+
 static void read_config(void)
 {
 	/* secure_getenv: a setuid program must not be steered into writing
 	 * files by its caller's environment */
 	config_parse(&config, secure_getenv, 2);
+	atexit(mark_exiting);
 }
 
 /* Called by the first registration, from a constructor: warnings about the

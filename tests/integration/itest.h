@@ -1,0 +1,152 @@
+/* itest.h - helpers for integration tests: programs built with
+ * -include memstats.h that assert exact numbers about their own call sites.
+ *
+ * A site is named by the line of its call, taken with __LINE__ on that same
+ * line, and its api: `p = malloc(10); int l = __LINE__;`.
+ */
+#ifndef ITEST_H
+#define ITEST_H
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct site_query {
+	const char *file;
+	unsigned int line;
+	const char *api;
+	int found;
+	struct memstats_row row;
+};
+
+static int site_query_fn(const struct memstats_row *r, void *arg)
+{
+	struct site_query *q = arg;
+
+	if (r->line == q->line && strcmp(r->api, q->api) == 0 && strcmp(r->file, q->file) == 0) {
+		q->found++;
+		q->row = *r;
+	}
+	return 0;
+}
+
+/* The one site of file at line with api; fails the test unless exactly one. */
+static inline struct memstats_row site_in(const char *file, unsigned int line, const char *api)
+{
+	struct site_query q = { file, line, api, 0, { 0 } };
+
+	memstats_foreach_site(site_query_fn, &q);
+	ck_assert_msg(q.found == 1, "%d sites at %s:%u api %s, expected 1", q.found, file, line, api);
+	return q.row;
+}
+
+/* The same, in the calling file. */
+#define site_at(line, api) site_in(__FILE__, (unsigned int)(line), (api))
+
+/* Exact counters of one site. */
+#define ck_assert_site(line, api, calls_, failed_, bytes_, alloc_, free_)                         \
+	do {                                                                                       \
+		struct memstats_row r_ = site_at((line), (api));                                   \
+		ck_assert_uint_eq(r_.c.calls, (calls_));                                           \
+		ck_assert_uint_eq(r_.c.failed, (failed_));                                         \
+		ck_assert_uint_eq(r_.c.bytes, (bytes_));                                           \
+		ck_assert_uint_eq(r_.c.alloc_bytes, (alloc_));                                     \
+		ck_assert_uint_eq(r_.c.free_bytes, (free_));                                       \
+	} while (0)
+
+/* Reads a whole file into a NUL-terminated buffer the caller frees (uncounted). */
+static inline char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = (malloc)((size_t)n + 1);
+	if (buf) {
+		buf[fread(buf, 1, (size_t)n, f)] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+/* Occurrences of needle in haystack. */
+static inline int count_of(const char *haystack, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = haystack; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* Runs this very program again as "prog child MODE" with the extra
+ * environment env (NULL-terminated "NAME=value" strings), stdout and stderr
+ * to out_path and err_path. Returns the exit status, or -1. */
+static inline int run_child(const char *mode, const char *const *env, const char *out_path, const char *err_path)
+{
+	const char *self = getenv("ITEST_SELF");
+	pid_t pid;
+	int status;
+
+	ck_assert_msg(self != NULL, "ITEST_SELF must name this test binary (the Makefile sets it)");
+	pid = fork();
+	if (pid == 0) {
+		static const char *const vars[] = { "MEMSTATS_OUTPUT", "MEMSTATS_FORMAT", "MEMSTATS_SORT",
+						     "MEMSTATS_TOP", "MEMSTATS_MATCH", "MEMSTATS_ALL" };
+		for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+			unsetenv(vars[i]); /* the child sees only what the test gives it */
+		for (; env && *env; env++)
+			putenv((char *)*env);
+		int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (out < 0 || err < 0)
+			_exit(126);
+		dup2(out, 1);
+		dup2(err, 2);
+		execl(self, self, "child", mode, (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* A fresh directory for one test's files; removed by rm_tree(). */
+static inline void make_tmpdir(char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/memstats-itest.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(buf));
+}
+
+static inline void rm_tree(const char *dir)
+{
+	char cmd[4096];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Runs the suite; non-zero exit on any failure. */
+static inline int run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
+
+#endif /* ITEST_H */

@@ -1,0 +1,267 @@
+/* test_basic.c - exact per-line counters for every wrapped function, built
+ * with -include memstats.h (dynamically, and statically as static_basic).
+ */
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "itest.h"
+
+/* Usable size through the real function: the test must not count itself. */
+#define usable(p) ((memstats_u64)malloc_usable_size(p))
+
+START_TEST(test_malloc_free)
+{
+	char *p = malloc(10); int lm = __LINE__;
+	memstats_u64 u = usable(p);
+
+	ck_assert_uint_ge(u, 10);
+	free(p); int lf = __LINE__;
+	ck_assert_site(lm, "malloc", 1, 0, 10, u, 0);
+	ck_assert_site(lf, "free", 1, 0, 0, 0, u);
+	ck_assert_str_eq(site_at(lm, "malloc").op, "malloc");
+	ck_assert_str_eq(site_at(lf, "free").op, "free");
+	ck_assert_str_eq(site_at(lm, "malloc").func, "test_malloc_free_fn"); /* START_TEST names it so */
+	ck_assert_ptr_null(site_at(lm, "malloc").type);
+}
+END_TEST
+
+START_TEST(test_free_null_not_counted)
+{
+	free(NULL); int l = __LINE__;
+	ck_assert_site(l, "free", 0, 0, 0, 0, 0);
+}
+END_TEST
+
+START_TEST(test_failed_malloc)
+{
+	errno = 0;
+	void *p = malloc(SIZE_MAX / 2); int l = __LINE__;
+	ck_assert_ptr_null(p);
+	ck_assert_int_eq(errno, ENOMEM); /* the wrapper keeps libc's errno */
+	ck_assert_site(l, "malloc", 1, 1, SIZE_MAX / 2, 0, 0);
+}
+END_TEST
+
+START_TEST(test_calloc)
+{
+	char *p = calloc(4, 25); int l = __LINE__;
+	memstats_u64 u = usable(p);
+
+	for (int i = 0; i < 100; i++)
+		ck_assert_int_eq(p[i], 0);
+	ck_assert_site(l, "calloc", 1, 0, 100, u, 0);
+	ck_assert_str_eq(site_at(l, "calloc").op, "calloc");
+	(free)(p);
+}
+END_TEST
+
+START_TEST(test_calloc_overflow_not_wrapped)
+{
+	errno = 0;
+	void *p = calloc(SIZE_MAX / 2, 4); int l = __LINE__;
+	ck_assert_ptr_null(p);
+	ck_assert_int_eq(errno, ENOMEM);
+	/* n*m would wrap to 2^64 - 4: nothing recorded but the failure */
+	ck_assert_site(l, "calloc", 1, 1, 0, 0, 0);
+}
+END_TEST
+
+START_TEST(test_realloc)
+{
+	char *p = realloc(NULL, 10); int l1 = __LINE__;
+	memstats_u64 u1 = usable(p);
+	ck_assert_site(l1, "realloc", 1, 0, 10, u1, 0);
+
+	p = realloc(p, 5000); int l2 = __LINE__;
+	memstats_u64 u2 = usable(p);
+	ck_assert_site(l2, "realloc", 1, 0, 5000, u2, u1);
+	ck_assert_str_eq(site_at(l2, "realloc").op, "realloc");
+
+	char *q = realloc(p, SIZE_MAX / 2); int l3 = __LINE__;
+	ck_assert_ptr_null(q);
+	/* failed: the old block is still the caller's, nothing was freed */
+	ck_assert_site(l3, "realloc", 1, 1, SIZE_MAX / 2, 0, 0);
+	ck_assert_uint_eq(usable(p), u2);
+	(free)(p);
+}
+END_TEST
+
+START_TEST(test_realloc_zero_frees)
+{
+	char *p = (malloc)(100);
+	memstats_u64 u = usable(p);
+	char *q = realloc(p, 0); int l = __LINE__;
+
+	if (q) { /* an allocator that returns a minimal block for size 0 */
+		ck_assert_site(l, "realloc", 1, 0, 0, usable(q), u);
+		(free)(q);
+	} else { /* glibc: the block is freed; NULL is success, not failure */
+		ck_assert_site(l, "realloc", 1, 0, 0, 0, u);
+	}
+}
+END_TEST
+
+START_TEST(test_strdup_strndup)
+{
+	char *a = strdup("hello"); int l1 = __LINE__;
+	char *b = strndup("hello world", 5); int l2 = __LINE__;
+	char *c = strndup("hi", 100); int l3 = __LINE__;
+
+	ck_assert_str_eq(a, "hello");
+	ck_assert_str_eq(b, "hello");
+	ck_assert_str_eq(c, "hi");
+	ck_assert_site(l1, "strdup", 1, 0, 6, usable(a), 0);
+	ck_assert_site(l2, "strndup", 1, 0, 6, usable(b), 0);
+	ck_assert_site(l3, "strndup", 1, 0, 3, usable(c), 0);
+	ck_assert_str_eq(site_at(l1, "strdup").op, "strdup");
+	ck_assert_str_eq(site_at(l2, "strndup").op, "strndup");
+	(free)(a); (free)(b); (free)(c);
+}
+END_TEST
+
+START_TEST(test_memalign_family)
+{
+	void *p = NULL;
+	int rc = posix_memalign(&p, 128, 300); int l1 = __LINE__;
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_eq((uintptr_t)p % 128, 0);
+	ck_assert_site(l1, "posix_memalign", 1, 0, 300, usable(p), 0);
+	ck_assert_str_eq(site_at(l1, "posix_memalign").op, "malloc");
+	(free)(p);
+
+	void *keep = &rc;
+	p = keep;
+	rc = posix_memalign(&p, 3, 300); int l2 = __LINE__;
+	ck_assert_int_eq(rc, EINVAL);
+	ck_assert_ptr_eq(p, keep);
+	ck_assert_site(l2, "posix_memalign", 1, 1, 300, 0, 0);
+
+	void *a = aligned_alloc(64, 128); int l3 = __LINE__;
+	void *m = memalign(256, 10); int l4 = __LINE__;
+	void *v = valloc(10); int l5 = __LINE__;
+	void *pv = pvalloc(10); int l6 = __LINE__;
+	ck_assert_uint_eq((uintptr_t)a % 64, 0);
+	ck_assert_uint_eq((uintptr_t)m % 256, 0);
+	ck_assert_site(l3, "aligned_alloc", 1, 0, 128, usable(a), 0);
+	ck_assert_site(l4, "memalign", 1, 0, 10, usable(m), 0);
+	ck_assert_site(l5, "valloc", 1, 0, 10, usable(v), 0);
+	ck_assert_site(l6, "pvalloc", 1, 0, 10, usable(pv), 0);
+	ck_assert_str_eq(site_at(l6, "pvalloc").op, "malloc");
+	(free)(a); (free)(m); (free)(v); (free)(pv);
+}
+END_TEST
+
+START_TEST(test_arguments_evaluated_once)
+{
+	size_t n = 10;
+	char *ptrs[2];
+	int i = 0;
+
+	ptrs[i++] = malloc(n++); int l1 = __LINE__;
+	ptrs[i++] = calloc(n++, 2); int l2 = __LINE__;
+	ck_assert_uint_eq(n, 12);
+	ck_assert_int_eq(i, 2);
+	i = 0;
+	free(ptrs[i++]);
+	free(ptrs[i++]);
+	ck_assert_int_eq(i, 2);
+	ck_assert_site(l1, "malloc", 1, 0, 10, site_at(l1, "malloc").c.alloc_bytes, 0);
+	ck_assert_uint_eq(site_at(l2, "calloc").c.bytes, 11 * 2);
+}
+END_TEST
+
+static void *pass_through(void *p) { return p; }
+
+START_TEST(test_usable_wherever_a_call_was)
+{
+	int yes = 1;
+	char *p;
+
+	if (yes) p = malloc(1); else p = calloc(1, 2); int l1 = __LINE__;
+	free(p);
+	p = yes ? malloc(3) : calloc(1, 3); int l2 = __LINE__;
+	free(pass_through(p));
+	free(malloc(4)); int l3 = __LINE__;  /* nested: must not shadow */
+	p = (free(malloc(5)), strdup("x")); int l4 = __LINE__;
+	(free)(p);
+
+	ck_assert_uint_eq(site_at(l1, "malloc").c.calls, 1);
+	ck_assert_uint_eq(site_at(l1, "calloc").c.calls, 0);
+	ck_assert_uint_eq(site_at(l2, "malloc").c.calls, 1);
+	ck_assert_uint_eq(site_at(l2, "calloc").c.calls, 0);
+	ck_assert_uint_eq(site_at(l3, "malloc").c.bytes, 4);
+	ck_assert_uint_eq(site_at(l3, "free").c.calls, 1);
+	ck_assert_uint_eq(site_at(l4, "strdup").c.bytes, 2);
+}
+END_TEST
+
+START_TEST(test_parenthesised_free_not_counted)
+{
+	void *p = (malloc)(8);
+
+	(free)(p); int l = __LINE__;
+	struct site_query q = { __FILE__, (unsigned)l, "free", 0, { 0 } };
+	memstats_foreach_site(site_query_fn, &q);
+	ck_assert_int_eq(q.found, 0); /* no site at all: not a macro call */
+}
+END_TEST
+
+START_TEST(test_loop_site_accumulates)
+{
+	void *keep[3];
+	int l = 0;
+
+	for (int i = 0; i < 3; i++) {
+		keep[i] = malloc(sizeof(double) * 4); l = __LINE__;
+	}
+	ck_assert_uint_eq(site_at(l, "malloc").c.calls, 3);
+	ck_assert_uint_eq(site_at(l, "malloc").c.bytes, 96);
+	for (int i = 0; i < 3; i++)
+		(free)(keep[i]);
+}
+END_TEST
+
+static int count_rows(const struct memstats_row *r, void *arg)
+{
+	(void)r;
+	return ++*(int *)arg == 2;
+}
+
+START_TEST(test_reset_and_foreach)
+{
+	free(malloc(7)); int l = __LINE__;
+	ck_assert_uint_eq(site_at(l, "malloc").c.calls, 1);
+	memstats_reset();
+	ck_assert_site(l, "malloc", 0, 0, 0, 0, 0);
+	ck_assert_site(l, "free", 0, 0, 0, 0, 0);
+
+	int seen = 0;
+	ck_assert_uint_eq(memstats_foreach_site(count_rows, &seen), 2); /* stops when fn says so */
+	ck_assert_int_eq(seen, 2);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("basic");
+	TCase *tc = tcase_create("counters");
+
+	tcase_add_test(tc, test_malloc_free);
+	tcase_add_test(tc, test_free_null_not_counted);
+	tcase_add_test(tc, test_failed_malloc);
+	tcase_add_test(tc, test_calloc);
+	tcase_add_test(tc, test_calloc_overflow_not_wrapped);
+	tcase_add_test(tc, test_realloc);
+	tcase_add_test(tc, test_realloc_zero_frees);
+	tcase_add_test(tc, test_strdup_strndup);
+	tcase_add_test(tc, test_memalign_family);
+	tcase_add_test(tc, test_arguments_evaluated_once);
+	tcase_add_test(tc, test_usable_wherever_a_call_was);
+	tcase_add_test(tc, test_parenthesised_free_not_counted);
+	tcase_add_test(tc, test_loop_site_accumulates);
+	tcase_add_test(tc, test_reset_and_foreach);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}

@@ -1,0 +1,250 @@
+/* test_report.c - the report at exit and on memstats_dump(), shaped by the
+ * MEMSTATS_* environment. The test runs this same program again as a child
+ * ("child MODE") with an environment, and reads what the child wrote.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "itest.h"
+
+/* The child's sites, one per line, each line's number in an enum on it. */
+enum { L_MALLOC = __LINE__ }; static char *child_malloc(void) { return malloc(10); }
+enum { L_STRNDUP = __LINE__ }; static void child_strndup(void) { free(strndup("abcdef", 3)); }
+enum { L_FREENULL = __LINE__ }; static void child_free_null(void) { free(NULL); }
+
+static int child_main(const char *mode)
+{
+	char *a;
+
+	printf("child output\n"); /* buffered when stdout is a file */
+	a = child_malloc();
+	for (int i = 0; i < 5; i++)
+		child_strndup();
+	child_free_null();
+	if (strcmp(mode, "dump") == 0) {
+		memstats_dump();
+		memstats_dump();
+	}
+	(free)(a);
+	return 0;
+}
+
+struct run {
+	char dir[256];
+	char out_path[300], err_path[300];
+	char *out, *err;
+	int status;
+};
+
+/* Runs the child with env; its stdout and stderr are read into r. */
+static void run(struct run *r, const char *mode, const char *const *env)
+{
+	make_tmpdir(r->dir, sizeof(r->dir));
+	snprintf(r->out_path, sizeof(r->out_path), "%s/stdout", r->dir);
+	snprintf(r->err_path, sizeof(r->err_path), "%s/stderr", r->dir);
+	r->status = run_child(mode, env, r->out_path, r->err_path);
+	r->out = slurp(r->out_path);
+	r->err = slurp(r->err_path);
+	ck_assert_ptr_nonnull(r->out);
+	ck_assert_ptr_nonnull(r->err);
+	ck_assert_int_eq(r->status, 0);
+}
+
+static void done(struct run *r)
+{
+	(free)(r->out);
+	(free)(r->err);
+	rm_tree(r->dir);
+}
+
+/* "test_report.c:<line>" as the text report names a site */
+static const char *site_name(int line)
+{
+	static char buf[64];
+
+	snprintf(buf, sizeof(buf), "test_report.c:%d ", line);
+	return buf;
+}
+
+START_TEST(test_text_on_stderr_by_default)
+{
+	struct run r;
+
+	run(&r, "plain", NULL);
+	ck_assert_int_eq(count_of(r.err, "memstats report: "), 1);
+	ck_assert_ptr_nonnull(strstr(r.err, site_name(L_MALLOC)));
+	ck_assert_ptr_nonnull(strstr(r.err, site_name(L_STRNDUP)));
+	ck_assert_ptr_null(strstr(r.err, site_name(L_FREENULL))); /* no calls: no row */
+	ck_assert_ptr_nonnull(strstr(r.err, "\nTOTAL "));
+	ck_assert_ptr_nonnull(strstr(r.err, "\nBALANCE "));
+	ck_assert_str_eq(r.out, "child output\n");
+	done(&r);
+}
+END_TEST
+
+START_TEST(test_json_to_path_with_pid)
+{
+	struct run r;
+	char env_out[400], file[400];
+	const char *env[] = { env_out, "MEMSTATS_FORMAT=json", NULL };
+	struct dirent *e;
+	int reports = 0, others = 0;
+	long pid = 0;
+
+	make_tmpdir(r.dir, sizeof(r.dir)); /* the reports' own directory */
+	char dir[256];
+	strcpy(dir, r.dir);
+	snprintf(env_out, sizeof(env_out), "MEMSTATS_OUTPUT=%s/r.%%p.json", dir);
+	run(&r, "plain", env);
+	ck_assert_str_eq(r.err, "");
+
+	DIR *d = opendir(dir);
+	while ((e = readdir(d))) {
+		if (sscanf(e->d_name, "r.%ld.json", &pid) == 1) {
+			reports++;
+			snprintf(file, sizeof(file), "%s/%s", dir, e->d_name);
+		} else if (e->d_name[0] != '.') {
+			others++; /* a temporary file left behind */
+		}
+	}
+	closedir(d);
+	ck_assert_int_eq(reports, 1);
+	ck_assert_int_eq(others, 0);
+
+	char *json = slurp(file), want[200];
+	snprintf(want, sizeof(want), "{\"version\": 1, \"pid\": %ld, \"program\": \"test_report\",", pid);
+	ck_assert_ptr_eq(strstr(json, want), json);
+	snprintf(want, sizeof(want), "\"line\": %d, \"func\": \"child_strndup\", \"op\": \"strndup\", \"api\": \"strndup\", "
+		 "\"type\": null, \"calls\": 5, \"failed\": 0, \"bytes\": 20,", L_STRNDUP);
+	ck_assert_ptr_nonnull(strstr(json, want));
+	(free)(json);
+	done(&r);
+	rm_tree(dir);
+}
+END_TEST
+
+START_TEST(test_bad_value_warns_once_and_defaults)
+{
+	struct run r;
+	const char *env[] = { "MEMSTATS_FORMAT=yaml", "MEMSTATS_TOP=-3", NULL };
+
+	run(&r, "plain", env);
+	ck_assert_int_eq(count_of(r.err, "MEMSTATS_FORMAT"), 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "MEMSTATS_FORMAT=\"yaml\""));
+	ck_assert_ptr_nonnull(strstr(r.err, "MEMSTATS_TOP=\"-3\""));
+	ck_assert_ptr_eq(strstr(r.err, "memstats: ignoring MEMSTATS_"), r.err); /* at start-up, first */
+	ck_assert_ptr_nonnull(strstr(r.err, site_name(L_MALLOC))); /* text, all rows */
+	done(&r);
+}
+END_TEST
+
+START_TEST(test_output_off)
+{
+	struct run r;
+	const char *env[] = { "MEMSTATS_OUTPUT=off", NULL };
+
+	run(&r, "dump", env);
+	ck_assert_str_eq(r.err, "");
+	done(&r);
+}
+END_TEST
+
+START_TEST(test_output_stdout_after_program_output)
+{
+	struct run r;
+	const char *env[] = { "MEMSTATS_OUTPUT=stdout", NULL };
+
+	run(&r, "plain", env);
+	ck_assert_ptr_eq(strstr(r.out, "child output\nmemstats report: "), r.out);
+	ck_assert_str_eq(r.err, "");
+	done(&r);
+}
+END_TEST
+
+START_TEST(test_csv)
+{
+	struct run r;
+	char row[128];
+	const char *env[] = { "MEMSTATS_FORMAT=csv", "MEMSTATS_SORT=site", NULL };
+
+	run(&r, "plain", env);
+	ck_assert_ptr_eq(strstr(r.err, "file,line,func,op,api,type,calls,failed,bytes,alloc_bytes,free_bytes\n"), r.err);
+	snprintf(row, sizeof(row), "\n%s,%d,child_strndup,strndup,strndup,,5,0,20,", __FILE__, L_STRNDUP);
+	ck_assert_ptr_nonnull(strstr(r.err, row));
+	done(&r);
+}
+END_TEST
+
+START_TEST(test_top_sort_match_all)
+{
+	struct run r;
+	const char *top[] = { "MEMSTATS_TOP=2", "MEMSTATS_SORT=calls", "MEMSTATS_FORMAT=csv", NULL };
+	const char *match[] = { "MEMSTATS_MATCH=child_strndup", "MEMSTATS_FORMAT=json", NULL };
+	const char *all[] = { "MEMSTATS_ALL=1", NULL };
+	char want[64];
+
+	/* the strndup and free sites (5 calls each) come before malloc (1) */
+	run(&r, "plain", top);
+	ck_assert_int_eq(count_of(r.err, "\n"), 3);
+	ck_assert_int_eq(count_of(r.err, ",child_strndup,"), 2);
+	done(&r);
+
+	run(&r, "plain", match);
+	/* matched by func: the strndup site and the free site around it */
+	ck_assert_int_eq(count_of(r.err, "\"file\":"), 2);
+	ck_assert_ptr_nonnull(strstr(r.err, "\"totals\": {\"calls\": 10, \"failed\": 0, \"bytes\": 20,"));
+	done(&r);
+
+	run(&r, "plain", all);
+	snprintf(want, sizeof(want), "%s", site_name(L_FREENULL));
+	ck_assert_ptr_nonnull(strstr(r.err, want));
+	done(&r);
+}
+END_TEST
+
+START_TEST(test_dump_writes_like_exit)
+{
+	struct run r;
+
+	run(&r, "dump", NULL);
+	ck_assert_int_eq(count_of(r.err, "memstats report: "), 3); /* two dumps, then exit */
+	ck_assert_int_eq(count_of(r.err, site_name(L_STRNDUP)), 6); /* strndup and free rows */
+	done(&r);
+}
+END_TEST
+
+START_TEST(test_unwritable_path_warns)
+{
+	struct run r;
+	const char *env[] = { "MEMSTATS_OUTPUT=/nonexistent-dir/r.json", NULL };
+
+	run(&r, "plain", env);
+	ck_assert_int_eq(count_of(r.err, "\n"), 1);
+	ck_assert_ptr_nonnull(strstr(r.err, "memstats: cannot write the report to /nonexistent-dir/r.json: "));
+	done(&r);
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "child") == 0)
+		return child_main(argv[2]);
+
+	Suite *s = suite_create("report");
+	TCase *tc = tcase_create("environment");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_text_on_stderr_by_default);
+	tcase_add_test(tc, test_json_to_path_with_pid);
+	tcase_add_test(tc, test_bad_value_warns_once_and_defaults);
+	tcase_add_test(tc, test_output_off);
+	tcase_add_test(tc, test_output_stdout_after_program_output);
+	tcase_add_test(tc, test_csv);
+	tcase_add_test(tc, test_top_sort_match_all);
+	tcase_add_test(tc, test_dump_writes_like_exit);
+	tcase_add_test(tc, test_unwritable_path_warns);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}

@@ -1,0 +1,102 @@
+/* test_threads.c - counters stay exact when threads share call sites. */
+#include <malloc.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "itest.h"
+
+#define THREADS 4
+#define ROUNDS 50000
+
+static int line_malloc, line_free, line_strdup;
+
+static void *worker(void *arg)
+{
+	for (int i = 0; i < ROUNDS; i++) {
+		char *p = malloc(24); line_malloc = __LINE__;
+		p[0] = (char)i;
+		free(p); line_free = __LINE__;
+		char *s = strdup("abc"); line_strdup = __LINE__;
+		(free)(s);
+	}
+	return arg;
+}
+
+START_TEST(test_shared_sites_exact)
+{
+	pthread_t th[THREADS];
+	void *probe = (malloc)(24);
+	memstats_u64 u = malloc_usable_size(probe);
+
+	(free)(probe);
+	for (int i = 0; i < THREADS; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, worker, NULL), 0);
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(th[i], NULL);
+	ck_assert_site(line_malloc, "malloc", THREADS * ROUNDS, 0, THREADS * ROUNDS * 24, THREADS * ROUNDS * u, 0);
+	ck_assert_site(line_free, "free", THREADS * ROUNDS, 0, 0, 0, THREADS * ROUNDS * u);
+	ck_assert_uint_eq(site_at(line_strdup, "strdup").c.bytes, THREADS * ROUNDS * 4);
+}
+END_TEST
+
+/* A thread's counts outlive the thread. */
+static void *one_alloc(void *arg)
+{
+	*(int *)arg = __LINE__ + 1;
+	(free)(malloc(33));
+	return NULL;
+}
+
+START_TEST(test_counts_survive_thread_exit)
+{
+	pthread_t th;
+	int line = 0;
+
+	pthread_create(&th, NULL, one_alloc, &line);
+	pthread_join(th, NULL);
+	ck_assert_site(line, "malloc", 1, 0, 33, site_at(line, "malloc").c.alloc_bytes, 0);
+}
+END_TEST
+
+/* Reports taken while threads allocate are whole and never crash. */
+static volatile int stop;
+
+static void *churn(void *arg)
+{
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED))
+		free(malloc(16));
+	return arg;
+}
+
+START_TEST(test_dump_while_allocating)
+{
+	pthread_t th[2];
+	struct memstats_options opt = { .format = MEMSTATS_FORMAT_JSON, .all = 1 };
+	FILE *f = tmpfile();
+
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, churn, NULL);
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(memstats_dump_fd(fileno(f), &opt), 0);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	fflush(f);
+	ck_assert_int_gt(ftell(f), 0);
+	fclose(f);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("threads");
+	TCase *tc = tcase_create("threads");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_shared_sites_exact);
+	tcase_add_test(tc, test_counts_survive_thread_exit);
+	tcase_add_test(tc, test_dump_while_allocating);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}
