@@ -91,16 +91,19 @@ deps:
 
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 ITEST_SRCS  := $(wildcard tests/integration/test_*.c)
-ITESTS      := $(ITEST_SRCS:tests/integration/%.c=$(B)/tests/%)
+ITESTS      := $(ITEST_SRCS:tests/integration/%.c=$(B)/tests/%) $(B)/tests/static_basic $(B)/tests/test_cxx
 
-$(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(B)/libmemstats.a | deps
+# C++ tests use the C compiler's sibling: clang++ with clang, else $(CXX).
+TEST_CXX    := $(if $(findstring clang,$(notdir $(CC))),$(subst clang,clang++,$(CC)),$(CXX))
+
+$(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(B)/libmemstats.a $(B)/flags | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Iinclude -Isrc -DMEMSTATS_DISABLE $(CHECK_CFLAGS) \
 		$(UNIT_SRCS) $(B)/libmemstats.a -o $@ $(CHECK_LIBS) -pthread
 
 # Integration tests are real programs built with -include memstats.h; each is
 # a Check suite that asserts exact per-line numbers about itself.
-$(B)/tests/test_%: tests/integration/test_%.c tests/integration/itest.h $(B)/libmemstats.so | deps
+$(B)/tests/test_%: tests/integration/test_%.c tests/integration/itest.h $(B)/libmemstats.so $(B)/flags | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(INSTR_CFLAGS) $(CHECK_CFLAGS) \
 		$< -o $@ $(INSTR_LIBS) $(CHECK_LIBS)
@@ -111,13 +114,23 @@ $(B)/tests/static_basic: tests/integration/test_basic.c tests/integration/itest.
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(INSTR_CFLAGS) $(CHECK_CFLAGS) \
 		$< -o $@ -static -L$(B) -lmemstats $(shell pkg-config --static --libs check) -pthread
 
-check: check-unit check-integration
+$(B)/tests/test_cxx: tests/integration/test_cxx.cc $(B)/libmemstats.so | deps
+	@mkdir -p $(@D)
+	$(TEST_CXX) $(CFLAGS) -std=c++17 -Wall -Wextra -Werror $(INSTR_CFLAGS) $(CHECK_CFLAGS) \
+		$< -o $@ $(INSTR_LIBS) $(CHECK_LIBS)
+
+check: check-unit check-integration check-header
 
 check-unit: $(B)/tests/unit
 	$(B)/tests/unit
 
-check-integration: $(ITESTS) $(B)/tests/static_basic
-	@set -e; for t in $^; do echo "== $$t"; ITEST_SELF=$$t $$t; done
+# The reports at exit of the tests themselves are noise here: off. Tests of
+# the report run children with an environment of their own.
+check-integration: $(ITESTS)
+	@set -e; for t in $^; do echo "== $$t"; MEMSTATS_OUTPUT=off ITEST_SELF=$$t $$t; done
+
+check-header: all
+	CC='$(CC)' B='$(B)' tests/header/check-header.sh
 
 # ---- demo ----------------------------------------------------------------
 
@@ -125,7 +138,7 @@ $(B)/demo: contrib/demo/wordfreq.c all
 	$(CC) $(CFLAGS) $(INSTR_CFLAGS) $< -o $@ $(INSTR_LIBS)
 
 demo: $(B)/demo
-	$(B)/demo contrib/demo/wordfreq.c README.md
+	$(B)/demo contrib/demo/wordfreq.c Makefile
 
 clean:
 	rm -rf $(B)

@@ -27,9 +27,36 @@ static const struct keyword booleans[] = {
 	{ "0", 0 }, { "1", 1 }, { "no", 0 }, { "yes", 1 }, { "false", 0 }, { "true", 1 }, { "off", 0 }, { "on", 1 }, { NULL, 0 },
 };
 
+/* The value as the warning shows it: one line, so control bytes escaped,
+ * and short enough to leave room for the rest of the line. */
+static void printable(char *out, size_t size, const char *val)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	for (; *val && n + 8 < size; val++) {
+		unsigned char c = (unsigned char)*val;
+
+		if (c < 0x20 || c == 0x7f) {
+			memcpy(out + n, (char[]){ '\\', 'x', hex[c >> 4], hex[c & 15] }, 4);
+			n += 4;
+		} else {
+			out[n++] = (char)c;
+		}
+	}
+	if (*val) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+}
+
 static int bad(int fd, const char *var, const char *val, const char *expected)
 {
-	warnf_fd(fd, "memstats: ignoring %s=\"%s\": expected %s\n", var, val, expected);
+	char shown[120];
+
+	printable(shown, sizeof(shown), val);
+	warnf_fd(fd, "memstats: ignoring %s=\"%s\": expected %s\n", var, shown, expected);
 	return 1;
 }
 
@@ -88,7 +115,7 @@ static int parse_match(struct config *cfg, const char *val, int fd)
 int config_parse(struct config *cfg, getenv_fn get, int fd)
 {
 	const char *v;
-	int nbad = 0, n;
+	int nbad = 0, n = 0;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->output = OUTPUT_STDERR;
@@ -96,20 +123,26 @@ int config_parse(struct config *cfg, getenv_fn get, int fd)
 	if ((v = get("MEMSTATS_OUTPUT")))
 		nbad += parse_output(cfg, v, fd);
 	if ((v = get("MEMSTATS_FORMAT"))) {
-		nbad += parse_keyword("MEMSTATS_FORMAT", v, formats, &n, "text, json or csv", fd) ||
-			(cfg->report.format = (enum memstats_format)n, 0);
+		if (parse_keyword("MEMSTATS_FORMAT", v, formats, &n, "text, json or csv", fd))
+			nbad++;
+		else
+			cfg->report.format = (enum memstats_format)n;
 	}
 	if ((v = get("MEMSTATS_SORT"))) {
-		nbad += parse_keyword("MEMSTATS_SORT", v, sorts, &n, "bytes, calls or site", fd) ||
-			(cfg->report.sort = (enum memstats_sort)n, 0);
+		if (parse_keyword("MEMSTATS_SORT", v, sorts, &n, "bytes, calls or site", fd))
+			nbad++;
+		else
+			cfg->report.sort = (enum memstats_sort)n;
 	}
 	if ((v = get("MEMSTATS_TOP")))
 		nbad += parse_top(v, &cfg->report.top, fd);
 	if ((v = get("MEMSTATS_MATCH")))
 		nbad += parse_match(cfg, v, fd);
 	if ((v = get("MEMSTATS_ALL"))) {
-		nbad += parse_keyword("MEMSTATS_ALL", v, booleans, &n, "0 or 1", fd) ||
-			(cfg->report.all = n, 0);
+		if (parse_keyword("MEMSTATS_ALL", v, booleans, &n, "0 or 1", fd))
+			nbad++;
+		else
+			cfg->report.all = n;
 	}
 	return nbad;
 }

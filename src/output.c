@@ -15,6 +15,10 @@ int output_expand(const char *tmpl, long pid, char *out, size_t size)
 {
 	size_t len = 0;
 
+	if (!size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	for (const char *t = tmpl; *t; t++) {
 		char num[24];
 		const char *add = num;
@@ -60,9 +64,11 @@ int output_to_path(const char *path, const struct report *rep)
 	if (fd < 0)
 		return -1;
 	w_init(&w, fd);
-	if (report_write(rep, &w) == 0 && close(fd) == 0) {
-		fd = -1;
-		if (rename(tmp, path) == 0)
+	if (report_write(rep, &w) == 0) {
+		int rc = close(fd);
+
+		fd = -1; /* closed even when close() fails: never close it twice */
+		if (rc == 0 && rename(tmp, path) == 0)
 			return 0;
 	}
 	err = errno;

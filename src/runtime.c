@@ -27,7 +27,13 @@ void warnf_fd(int fd, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (n > 0 && write(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1) < 0)
+	if (n <= 0)
+		return;
+	if ((size_t)n >= sizeof(buf)) { /* cut, but still one whole line */
+		n = sizeof(buf) - 1;
+		buf[n - 1] = '\n';
+	}
+	if (write(fd, buf, (size_t)n) < 0)
 		return; /* nowhere left to complain to */
 }
 

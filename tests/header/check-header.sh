@@ -1,0 +1,137 @@
+#!/bin/sh
+# check-header.sh - what the force-included header does to code at compile
+# time: it includes no C library header, leaves feature-test macros to the
+# file, compiles warning-free under strict flags, and its escape hatches work.
+# Usage: tests/header/check-header.sh   (from the project root; CC may be set)
+set -u
+CC=${CC:-cc}
+B=${B:-build}
+INC="-Iinclude -isystem include/memstats/wrap"
+T=$(mktemp -d "${TMPDIR:-/tmp}/memstats-header.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+passed=0 failed=0
+
+ok() { passed=$((passed + 1)); echo "ok   - $1"; }
+ko() { failed=$((failed + 1)); echo "FAIL - $1"; sed 's/^/       /' "$T/log" | head -n 10; }
+# expect_ok "what" file flags...: compiles (and links) with no diagnostics
+expect_ok() {
+	what=$1 src=$2; shift 2
+	if $CC $INC -include memstats.h "$@" "$src" -o "$T/a.out" -L"$B" -lmemstats >"$T/log" 2>&1 && [ ! -s "$T/log" ]; then
+		ok "$what"
+	else
+		ko "$what"
+	fi
+}
+
+# 1. The header pulls in no header (gcc itself pre-includes stdc-predef.h,
+#    which sets no feature macro): nothing can lock the feature macros.
+: >"$T/empty.c"
+$CC $INC -include memstats.h -E "$T/empty.c" >"$T/pp" 2>"$T/log"
+if grep '^# [0-9]* "' "$T/pp" | grep -v -e 'memstats\.h"' -e '"<' -e 'empty\.c"' -e 'stdc-predef\.h"' >"$T/log"; then
+	ko "memstats.h includes no other header"
+else
+	ok "memstats.h includes no other header"
+fi
+
+# 2. A file asking for GNU extensions before its first include gets them.
+cat >"$T/gnu.c" <<'EOF'
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+int main(void)
+{
+	pthread_setname_np(pthread_self(), "x");
+	char *p = strdup("a");
+	free(p);
+	return accept4(-1, NULL, NULL, SOCK_CLOEXEC) == -1 ? 0 : 1;
+}
+EOF
+expect_ok "_GNU_SOURCE in the file: GNU declarations visible" "$T/gnu.c" -Werror=implicit-function-declaration -pthread
+
+# 3. ...and one asking for strict POSIX gets the XSI strerror_r.
+cat >"$T/xsi.c" <<'EOF'
+#define _POSIX_C_SOURCE 200112L
+#include <string.h>
+#include <stdlib.h>
+int main(void)
+{
+	char buf[64];
+	int rc = strerror_r(2, buf, sizeof buf);
+	free(malloc(4));
+	return rc;
+}
+EOF
+expect_ok "_POSIX_C_SOURCE in the file: XSI strerror_r returns int" "$T/xsi.c" -Wall -Werror
+
+# 4. Every wrapped function, nested, under the strictest flags.
+cat >"$T/strict.c" <<'EOF'
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+int main(void)
+{
+	void *p = NULL;
+	char *s = strndup(strdup("abc"), 2);
+	free(malloc(3));
+	free(realloc(calloc(2, 3), 10));
+	if (posix_memalign(&p, 64, 10) == 0)
+		free(p);
+	free(aligned_alloc(64, 64));
+	free(memalign(64, 10));
+	free(valloc(10));
+	free(s);
+	return 0;
+}
+EOF
+for std in c99 c11 c17 gnu11; do
+	expect_ok "-std=$std -pedantic -Wall -Wextra -Wshadow -Wconversion -Werror" "$T/strict.c" \
+		-std=$std -pedantic -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wconversion -Werror
+done
+
+# 5. Escape hatches.
+cat >"$T/members.c" <<'EOF'
+#include <stdlib.h>
+struct alloc { void *(*malloc)(size_t); void (*free)(void *); };
+int main(void) { struct alloc a = { malloc, free }; void *p = a.malloc(8); a.free(p); return 0; }
+EOF
+expect_ok "MEMSTATS_DISABLE: members named malloc and free" "$T/members.c" -DMEMSTATS_DISABLE -Wall -Werror
+cat >"$T/nofree.c" <<'EOF'
+#include <stdlib.h>
+struct pool { void (*free)(void *); };
+static void drop(void *p) { free(p); }
+int main(void) { struct pool pl = { drop }; pl.free(malloc(8)); return 0; }
+EOF
+expect_ok "MEMSTATS_NO_FREE: a member named free" "$T/nofree.c" -DMEMSTATS_NO_FREE -Wall -Werror
+
+# 6. GCC's <mm_malloc.h> declares posix_memalign itself.
+cat >"$T/simd.c" <<'EOF'
+#include <immintrin.h>
+#include <stdlib.h>
+int main(void)
+{
+	float *q = _mm_malloc(64, 32);
+	void *p = NULL;
+	_mm_free(q);
+	if (posix_memalign(&p, 32, 64))
+		return 1;
+	free(p);
+	return 0;
+}
+EOF
+case $(uname -m) in
+x86_64|i?86) expect_ok "<immintrin.h> (mm_malloc.h) compiles" "$T/simd.c" -Wall -Werror ;;
+esac
+
+# 7. Without the wrapper directory the error says what to do.
+if $CC -Iinclude -include memstats.h -c "$T/xsi.c" -o "$T/x.o" >"$T/log" 2>&1; then
+	ko "missing wrapper headers: a clear error"
+elif grep -q 'pkg-config --cflags memstats' "$T/log"; then
+	ok "missing wrapper headers: a clear error"
+else
+	ko "missing wrapper headers: a clear error"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,476 @@
+/* test_options.c - config_parse(): the MEMSTATS_* environment. */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "memstats-int.h"
+#include "unit.h"
+
+/* The fake environment: "NAME=value" strings, NULL-terminated. config_parse
+ * takes a bare function pointer, so the table it reads has to be global. */
+static const char *const *fake_env;
+
+static char *fake_getenv(const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *const *e = fake_env; *e; e++) {
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return (char *)*e + n + 1;
+	}
+	return NULL;
+}
+
+/* Parses env into *cfg; what was written to the warn fd goes to *warnings
+ * (malloc'd). Returns config_parse()'s result. */
+static int parse(const char *const *env, struct config *cfg, char **warnings)
+{
+	int fd = mem_fd();
+	int nbad;
+
+	fake_env = env;
+	nbad = config_parse(cfg, fake_getenv, fd);
+	*warnings = fd_contents(fd, NULL);
+	close(fd);
+	return nbad;
+}
+
+/* One bad value: exactly one warning line, naming the variable and the
+ * value (quoted, so that an empty value is visible too). */
+static void check_one_warning(const char *warnings, const char *var, const char *val)
+{
+	char quoted[512];
+
+	snprintf(quoted, sizeof(quoted), "\"%s\"", val);
+	ck_assert_uint_eq(count_lines(warnings), 1);
+	ck_assert_int_eq(warnings[strlen(warnings) - 1], '\n');
+	ck_assert_ptr_nonnull(strstr(warnings, var));
+	ck_assert_ptr_nonnull(strstr(warnings, quoted));
+}
+
+/* Copies the line of text that names var, newline included, into buf. */
+static const char *line_naming(const char *text, const char *var, char *buf, size_t size)
+{
+	const char *p = strstr(text, var), *start, *end;
+
+	ck_assert_ptr_nonnull(p);
+	for (start = p; start > text && start[-1] != '\n'; start--)
+		;
+	end = strchrnul(p, '\n');
+	if (*end)
+		end++;
+	ck_assert_uint_lt((size_t)(end - start), size);
+	memcpy(buf, start, (size_t)(end - start));
+	buf[end - start] = '\0';
+	return buf;
+}
+
+static void check_defaults(const struct config *cfg)
+{
+	ck_assert_int_eq(cfg->output, OUTPUT_STDERR);
+	ck_assert_int_eq(cfg->report.format, MEMSTATS_FORMAT_TEXT);
+	ck_assert_int_eq(cfg->report.sort, MEMSTATS_SORT_BYTES);
+	ck_assert_uint_eq(cfg->report.top, 0);
+	ck_assert_ptr_null(cfg->report.match);
+	ck_assert_int_eq(cfg->report.all, 0);
+}
+
+START_TEST(test_defaults_when_unset)
+{
+	static const char *const env[] = { "HOME=/root", "MEMSTATS=json", NULL };
+	struct config cfg;
+	char *warn;
+
+	memset(&cfg, 0x5a, sizeof(cfg)); /* whatever the caller left there goes */
+	ck_assert_int_eq(parse(env, &cfg, &warn), 0);
+	check_defaults(&cfg);
+	ck_assert_str_eq(warn, "");
+	free(warn);
+}
+END_TEST
+
+START_TEST(test_output_keywords)
+{
+	static const struct {
+		const char *env[2];
+		enum output_kind kind;
+	} cases[] = {
+		{ { "MEMSTATS_OUTPUT=stderr", NULL }, OUTPUT_STDERR },
+		{ { "MEMSTATS_OUTPUT=stdout", NULL }, OUTPUT_STDOUT },
+		{ { "MEMSTATS_OUTPUT=off", NULL }, OUTPUT_OFF },
+	};
+	struct config cfg;
+	char *warn;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(parse(cases[i].env, &cfg, &warn), 0);
+		ck_assert_int_eq(cfg.output, cases[i].kind);
+		ck_assert_str_eq(warn, "");
+		free(warn);
+	}
+}
+END_TEST
+
+START_TEST(test_output_path_kept_unexpanded)
+{
+	static const char *const env[] = { "MEMSTATS_OUTPUT=/tmp/app.%p.json", NULL };
+	struct config cfg;
+	char *warn;
+
+	ck_assert_int_eq(parse(env, &cfg, &warn), 0);
+	ck_assert_int_eq(cfg.output, OUTPUT_PATH);
+	ck_assert_str_eq(cfg.path, "/tmp/app.%p.json");
+	ck_assert_str_eq(warn, "");
+	free(warn);
+}
+END_TEST
+
+START_TEST(test_output_empty_is_bad)
+{
+	static const char *const env[] = { "MEMSTATS_OUTPUT=", NULL };
+	struct config cfg;
+	char *warn;
+
+	ck_assert_int_eq(parse(env, &cfg, &warn), 1);
+	ck_assert_int_eq(cfg.output, OUTPUT_STDERR);
+	check_one_warning(warn, "MEMSTATS_OUTPUT", "");
+	free(warn);
+}
+END_TEST
+
+/* A long value is shown shortened, so the warning stays one whole line that
+ * still says what was expected. */
+static void check_one_shortened_warning(const char *warnings, const char *var, const char *val)
+{
+	char head[64];
+
+	snprintf(head, sizeof(head), "%s=\"%.40s", var, val);
+	ck_assert_uint_eq(count_lines(warnings), 1);
+	ck_assert_int_eq(warnings[strlen(warnings) - 1], '\n');
+	ck_assert_ptr_nonnull(strstr(warnings, head));
+	ck_assert_ptr_nonnull(strstr(warnings, "...\": expected "));
+	ck_assert_uint_lt(strlen(warnings), 256);
+}
+
+START_TEST(test_output_path_too_long_is_bad)
+{
+	static char var[PATH_MAX + 32];
+	const char *env[] = { var, NULL };
+	struct config cfg;
+	char *warn;
+	int n = snprintf(var, sizeof(var), "MEMSTATS_OUTPUT=/");
+
+	memset(var + n, 'x', PATH_MAX);
+	var[n + PATH_MAX] = '\0';
+	ck_assert_int_eq(parse(env, &cfg, &warn), 1);
+	ck_assert_int_eq(cfg.output, OUTPUT_STDERR);
+	ck_assert_str_eq(cfg.path, "");
+	check_one_shortened_warning(warn, "MEMSTATS_OUTPUT", var + strlen("MEMSTATS_OUTPUT="));
+	free(warn);
+}
+END_TEST
+
+START_TEST(test_format_keywords)
+{
+	static const struct {
+		const char *env[2];
+		enum memstats_format format;
+	} cases[] = {
+		{ { "MEMSTATS_FORMAT=text", NULL }, MEMSTATS_FORMAT_TEXT },
+		{ { "MEMSTATS_FORMAT=json", NULL }, MEMSTATS_FORMAT_JSON },
+		{ { "MEMSTATS_FORMAT=csv", NULL }, MEMSTATS_FORMAT_CSV },
+	};
+	struct config cfg;
+	char *warn;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(parse(cases[i].env, &cfg, &warn), 0);
+		ck_assert_int_eq(cfg.report.format, cases[i].format);
+		ck_assert_str_eq(warn, "");
+		free(warn);
+	}
+}
+END_TEST
+
+START_TEST(test_format_yaml_is_bad)
+{
+	static const char *const env[] = { "MEMSTATS_FORMAT=yaml", NULL };
+	struct config cfg;
+	char *warn;
+
+	ck_assert_int_eq(parse(env, &cfg, &warn), 1);
+	ck_assert_int_eq(cfg.report.format, MEMSTATS_FORMAT_TEXT);
+	check_one_warning(warn, "MEMSTATS_FORMAT", "yaml");
+	free(warn);
+}
+END_TEST
+
+START_TEST(test_sort_keywords)
+{
+	static const struct {
+		const char *env[2];
+		enum memstats_sort sort;
+	} cases[] = {
+		{ { "MEMSTATS_SORT=calls", NULL }, MEMSTATS_SORT_CALLS },
+		{ { "MEMSTATS_SORT=site", NULL }, MEMSTATS_SORT_SITE },
+		{ { "MEMSTATS_SORT=bytes", NULL }, MEMSTATS_SORT_BYTES },
+	};
+	struct config cfg;
+	char *warn;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(parse(cases[i].env, &cfg, &warn), 0);
+		ck_assert_int_eq(cfg.report.sort, cases[i].sort);
+		ck_assert_str_eq(warn, "");
+		free(warn);
+	}
+}
+END_TEST
+
+START_TEST(test_sort_unknown_is_bad)
+{
+	static const char *const env[] = { "MEMSTATS_SORT=Calls", NULL };
+	struct config cfg;
+	char *warn;
+
+	ck_assert_int_eq(parse(env, &cfg, &warn), 1);
+	ck_assert_int_eq(cfg.report.sort, MEMSTATS_SORT_BYTES);
+	check_one_warning(warn, "MEMSTATS_SORT", "Calls");
+	free(warn);
+}
+END_TEST
+
+START_TEST(test_top_numbers)
+{
+	static const char *const env25[] = { "MEMSTATS_TOP=25", NULL };
+	static const char *const env0[] = { "MEMSTATS_TOP=0", NULL };
+	struct config cfg;
+	char *warn;
+
+	ck_assert_int_eq(parse(env25, &cfg, &warn), 0);
+	ck_assert_uint_eq(cfg.report.top, 25);
+	ck_assert_str_eq(warn, "");
+	free(warn);
+
+	ck_assert_int_eq(parse(env0, &cfg, &warn), 0);
+	ck_assert_uint_eq(cfg.report.top, 0);
+	ck_assert_str_eq(warn, "");
+	free(warn);
+}
+END_TEST
+
+static const char *const bad_tops[] = { "-1", "12x", "", "99999999999999999999999", "+5", " 5", "0x10" };
+
+START_TEST(test_top_bad)
+{
+	char var[64];
+	const char *env[] = { var, NULL };
+	struct config cfg;
+	char *warn;
+
+	snprintf(var, sizeof(var), "MEMSTATS_TOP=%s", bad_tops[_i]);
+	ck_assert_int_eq(parse(env, &cfg, &warn), 1);
+	ck_assert_uint_eq(cfg.report.top, 0);
+	check_one_warning(warn, "MEMSTATS_TOP", bad_tops[_i]);
+	free(warn);
+}
+END_TEST
+
+START_TEST(test_match)
+{
+	static const char *const env[] = { "MEMSTATS_MATCH=parser.c", NULL };
+	struct config cfg;
+	char *warn;
+
+	ck_assert_int_eq(parse(env, &cfg, &warn), 0);
+	ck_assert_ptr_eq(cfg.report.match, cfg.match);
+	ck_assert_str_eq(cfg.report.match, "parser.c");
+	ck_assert_str_eq(warn, "");
+	free(warn);
+}
+END_TEST
+
+START_TEST(test_match_empty_means_none)
+{
+	static const char *const env[] = { "MEMSTATS_MATCH=", NULL };
+	struct config cfg;
+	char *warn;
+
+	ck_assert_int_eq(parse(env, &cfg, &warn), 0);
+	ck_assert_ptr_null(cfg.report.match);
+	ck_assert_str_eq(warn, "");
+	free(warn);
+}
+END_TEST
+
+/* "MEMSTATS_MATCH=" followed by len times 'm' */
+static const char *match_var(char *buf, size_t len)
+{
+	size_t n = strlen("MEMSTATS_MATCH=");
+
+	memcpy(buf, "MEMSTATS_MATCH=", n);
+	memset(buf + n, 'm', len);
+	buf[n + len] = '\0';
+	return buf;
+}
+
+START_TEST(test_match_longest)
+{
+	char var[300];
+	const char *env[] = { match_var(var, 255), NULL };
+	struct config cfg;
+	char *warn;
+
+	ck_assert_int_eq(parse(env, &cfg, &warn), 0);
+	ck_assert_uint_eq(strlen(cfg.report.match), 255);
+	ck_assert_str_eq(warn, "");
+	free(warn);
+}
+END_TEST
+
+START_TEST(test_match_too_long_is_bad)
+{
+	char var[300];
+	const char *env[] = { match_var(var, 256), NULL };
+	struct config cfg;
+	char *warn;
+
+	ck_assert_int_eq(parse(env, &cfg, &warn), 1);
+	ck_assert_ptr_null(cfg.report.match);
+	check_one_shortened_warning(warn, "MEMSTATS_MATCH", var + strlen("MEMSTATS_MATCH="));
+	free(warn);
+}
+END_TEST
+
+/* A value holding a line break still makes one warning line. */
+START_TEST(test_control_bytes_escaped_in_warning)
+{
+	const char *env[] = { "MEMSTATS_SORT=by\nsite\t", NULL };
+	struct config cfg;
+	char *warn;
+
+	ck_assert_int_eq(parse(env, &cfg, &warn), 1);
+	ck_assert_int_eq(cfg.report.sort, MEMSTATS_SORT_BYTES);
+	ck_assert_str_eq(warn, "memstats: ignoring MEMSTATS_SORT=\"by\\x0asite\\x09\": expected bytes, calls or site\n");
+	free(warn);
+}
+END_TEST
+
+START_TEST(test_all_booleans)
+{
+	static const char *const yes[] = { "1", "yes", "true", "on" };
+	static const char *const no[] = { "0", "no", "false", "off" };
+	char var[32];
+	const char *env[] = { var, NULL };
+	struct config cfg;
+	char *warn;
+
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(var, sizeof(var), "MEMSTATS_ALL=%s", yes[i]);
+		ck_assert_int_eq(parse(env, &cfg, &warn), 0);
+		ck_assert_int_eq(cfg.report.all, 1);
+		ck_assert_str_eq(warn, "");
+		free(warn);
+
+		snprintf(var, sizeof(var), "MEMSTATS_ALL=%s", no[i]);
+		ck_assert_int_eq(parse(env, &cfg, &warn), 0);
+		ck_assert_int_eq(cfg.report.all, 0);
+		ck_assert_str_eq(warn, "");
+		free(warn);
+	}
+}
+END_TEST
+
+START_TEST(test_all_maybe_is_bad)
+{
+	static const char *const env[] = { "MEMSTATS_ALL=maybe", NULL };
+	struct config cfg;
+	char *warn;
+
+	ck_assert_int_eq(parse(env, &cfg, &warn), 1);
+	ck_assert_int_eq(cfg.report.all, 0);
+	check_one_warning(warn, "MEMSTATS_ALL", "maybe");
+	free(warn);
+}
+END_TEST
+
+/* Bad values do not stop the good ones around them from being applied. */
+START_TEST(test_every_variable_at_once)
+{
+	static const char *const env[] = {
+		"MEMSTATS_OUTPUT=off", "MEMSTATS_FORMAT=yaml", "MEMSTATS_SORT=site", "MEMSTATS_TOP=12x",
+		"MEMSTATS_MATCH=alloc", "MEMSTATS_ALL=maybe", NULL,
+	};
+	struct config cfg;
+	char *warn, line[256];
+
+	ck_assert_int_eq(parse(env, &cfg, &warn), 3);
+	ck_assert_int_eq(cfg.output, OUTPUT_OFF);
+	ck_assert_int_eq(cfg.report.format, MEMSTATS_FORMAT_TEXT);
+	ck_assert_int_eq(cfg.report.sort, MEMSTATS_SORT_SITE);
+	ck_assert_uint_eq(cfg.report.top, 0);
+	ck_assert_str_eq(cfg.report.match, "alloc");
+	ck_assert_int_eq(cfg.report.all, 0);
+
+	ck_assert_uint_eq(count_lines(warn), 3);
+	check_one_warning(line_naming(warn, "MEMSTATS_FORMAT", line, sizeof(line)), "MEMSTATS_FORMAT", "yaml");
+	check_one_warning(line_naming(warn, "MEMSTATS_TOP", line, sizeof(line)), "MEMSTATS_TOP", "12x");
+	check_one_warning(line_naming(warn, "MEMSTATS_ALL", line, sizeof(line)), "MEMSTATS_ALL", "maybe");
+	free(warn);
+}
+END_TEST
+
+/* With no warn fd the count is still returned, and fd 2 stays silent. */
+START_TEST(test_no_warn_fd_writes_nothing)
+{
+	static const char *const env[] = { "MEMSTATS_FORMAT=yaml", "MEMSTATS_ALL=maybe", NULL };
+	struct config cfg;
+	int fd = mem_fd(), saved = dup(2);
+	char *stderr_text;
+
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_eq(dup2(fd, 2), 2);
+	fake_env = env;
+	ck_assert_int_eq(config_parse(&cfg, fake_getenv, -1), 2);
+	ck_assert_int_eq(dup2(saved, 2), 2);
+	close(saved);
+
+	check_defaults(&cfg);
+	stderr_text = fd_contents(fd, NULL);
+	ck_assert_str_eq(stderr_text, "");
+	free(stderr_text);
+	close(fd);
+}
+END_TEST
+
+Suite *suite_options(void)
+{
+	Suite *s = suite_create("options");
+	TCase *tc = tcase_create("config_parse");
+
+	tcase_add_test(tc, test_defaults_when_unset);
+	tcase_add_test(tc, test_output_keywords);
+	tcase_add_test(tc, test_output_path_kept_unexpanded);
+	tcase_add_test(tc, test_output_empty_is_bad);
+	tcase_add_test(tc, test_output_path_too_long_is_bad);
+	tcase_add_test(tc, test_format_keywords);
+	tcase_add_test(tc, test_format_yaml_is_bad);
+	tcase_add_test(tc, test_sort_keywords);
+	tcase_add_test(tc, test_sort_unknown_is_bad);
+	tcase_add_test(tc, test_top_numbers);
+	tcase_add_loop_test(tc, test_top_bad, 0, (int)(sizeof(bad_tops) / sizeof(bad_tops[0])));
+	tcase_add_test(tc, test_match);
+	tcase_add_test(tc, test_match_empty_means_none);
+	tcase_add_test(tc, test_match_longest);
+	tcase_add_test(tc, test_match_too_long_is_bad);
+	tcase_add_test(tc, test_control_bytes_escaped_in_warning);
+	tcase_add_test(tc, test_all_booleans);
+	tcase_add_test(tc, test_all_maybe_is_bad);
+	tcase_add_test(tc, test_every_variable_at_once);
+	tcase_add_test(tc, test_no_warn_fd_writes_nothing);
+	suite_add_tcase(s, tc);
+	return s;
+}
