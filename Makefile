@@ -36,7 +36,7 @@ INSTR_LIBS   := -L$(B) -lmemstats -Wl,-rpath,$(abspath $(B)) -pthread
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS   = $(shell pkg-config --libs check)
 
-.PHONY: all check check-unit check-integration demo install uninstall clean deps FORCE
+.PHONY: all check check-unit check-integration check-header check-sanitize demo install uninstall clean deps FORCE
 all: $(B)/libmemstats.a $(B)/libmemstats.so $(B)/memstats.pc
 
 # Rebuild when the compiler or its flags change.
@@ -128,6 +128,29 @@ check-unit: $(B)/tests/unit
 # the report run children with an environment of their own.
 check-integration: $(ITESTS)
 	@set -e; for t in $^; do echo "== $$t"; MEMSTATS_OUTPUT=off ITEST_SELF=$$t $$t; done
+
+# The integration tests under sanitizers (the runtime itself stays plain, as
+# users link it). Huge requests must fail with NULL, as without ASan.
+SAN_TESTS := basic aligned threads report
+SAN_KINDS := asan tsan
+SAN_FLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all
+SAN_FLAGS_tsan := -fsanitize=thread
+SAN_BINS := $(foreach k,$(SAN_KINDS),$(SAN_TESTS:%=$(B)/tests/$(k)_%))
+
+SAN_BUILD = @mkdir -p $(@D) && echo "$(CC) [$(1)] $< -o $@" && \
+	$(CC) -O1 -g $(SAN_FLAGS_$(1)) -std=gnu11 -Wall -Wextra -Werror \
+		$(INSTR_CFLAGS) $(CHECK_CFLAGS) $< -o $@ $(INSTR_LIBS) $(CHECK_LIBS)
+
+$(B)/tests/asan_%: tests/integration/test_%.c tests/integration/itest.h $(B)/libmemstats.so $(B)/flags | deps
+	$(call SAN_BUILD,asan)
+
+$(B)/tests/tsan_%: tests/integration/test_%.c tests/integration/itest.h $(B)/libmemstats.so $(B)/flags | deps
+	$(call SAN_BUILD,tsan)
+
+check-sanitize: $(SAN_BINS)
+	@set -e; for t in $^; do echo "== $$t"; \
+		ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=0 TSAN_OPTIONS=halt_on_error=1:allocator_may_return_null=1 \
+		MEMSTATS_OUTPUT=off ITEST_SELF=$$t $$t; done
 
 check-header: all
 	CC='$(CC)' B='$(B)' tests/header/check-header.sh

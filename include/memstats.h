@@ -3,8 +3,8 @@
  * Compile with   $(pkg-config --cflags memstats) -include memstats.h
  * link with      $(pkg-config --libs memstats)
  * and every malloc, calloc, realloc, free, strdup, strndup, posix_memalign,
- * aligned_alloc, memalign, valloc and pvalloc call in that code is counted
- * per source line. The report is written at exit (see README.md for the
+ * aligned_alloc, memalign, valloc, pvalloc and ha_aligned_* call in that code
+ * is counted per source line. The report is written at exit (see README.md for the
  * MEMSTATS_* environment variables) or whenever memstats_dump() is called.
  *
  * How: each macro expansion owns one static record (struct memstats_site) in
@@ -163,11 +163,57 @@ MEMSTATS_API_ void *memstats_valloc(struct memstats_site *site, memstats_size_t 
 MEMSTATS_API_ void *memstats_pvalloc(struct memstats_site *site, memstats_size_t size)
 	MEMSTATS_NOTHROW_ __attribute__((malloc));
 
+/* ---- the ha_aligned_* family ------------------------------------------
+ *
+ * Aligned allocations in the HAProxy 3.3 style, usable with or without the
+ * macros (then uncounted):
+ *
+ *   ha_aligned_alloc(align, size)        align: a power of two >= sizeof(void *),
+ *   ha_aligned_zalloc(align, size)         else NULL with errno EINVAL
+ *   ha_aligned_alloc_safe(align, size)   align rounded up to such a power of two
+ *   ha_aligned_zalloc_safe(align, size)
+ *   ha_aligned_alloc_typed(count, type)  count objects of type, aligned for it,
+ *   ha_aligned_zalloc_typed(count, type)   as a type *; NULL with ENOMEM if
+ *                                          count * sizeof(type) overflows
+ *   ha_aligned_free(ptr)                 NULL: does nothing
+ *   ha_aligned_free_size(ptr, size)      size: what was asked for
+ *
+ * The zalloc variants zero the area. Release these blocks with
+ * ha_aligned_free*() only, never free(): where the C library has no aligned
+ * allocator, an aligned block is carved out of a bigger one and only the
+ * matching release knows where that one starts; the _size variant serves
+ * allocators that want the size back. Here both end in free(), but code
+ * written against the family must not rely on it.
+ */
+MEMSTATS_API_ void *ha_aligned_alloc(memstats_size_t align, memstats_size_t size) MEMSTATS_NOTHROW_;
+MEMSTATS_API_ void *ha_aligned_zalloc(memstats_size_t align, memstats_size_t size) MEMSTATS_NOTHROW_;
+MEMSTATS_API_ void *ha_aligned_alloc_safe(memstats_size_t align, memstats_size_t size) MEMSTATS_NOTHROW_;
+MEMSTATS_API_ void *ha_aligned_zalloc_safe(memstats_size_t align, memstats_size_t size) MEMSTATS_NOTHROW_;
+MEMSTATS_API_ void ha_aligned_free(void *ptr) MEMSTATS_NOTHROW_;
+MEMSTATS_API_ void ha_aligned_free_size(void *ptr, memstats_size_t size) MEMSTATS_NOTHROW_;
+/* The typed variants' engine: count objects of size bytes aligned on align. */
+MEMSTATS_API_ void *memstats_aligned_array(memstats_size_t count, memstats_size_t size, memstats_size_t align,
+					    int zero) MEMSTATS_NOTHROW_;
+
+/* called by the ha_aligned_* macros below; not for direct use */
+#define MEMSTATS_ALIGNED_ZERO 1   /* zero the area */
+#define MEMSTATS_ALIGNED_SAFE 2   /* round the alignment up */
+MEMSTATS_API_ void *memstats_ha_aligned(struct memstats_site *site, memstats_size_t align, memstats_size_t size,
+					int how) MEMSTATS_NOTHROW_;
+MEMSTATS_API_ void *memstats_ha_aligned_typed(struct memstats_site *site, memstats_size_t count,
+					      memstats_size_t size, memstats_size_t align, int zero) MEMSTATS_NOTHROW_;
+MEMSTATS_API_ void memstats_ha_aligned_free(struct memstats_site *site, void *ptr, memstats_size_t size) MEMSTATS_NOTHROW_;
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
 
-#ifndef MEMSTATS_DISABLE
+#ifdef MEMSTATS_DISABLE
+#define ha_aligned_alloc_typed(n, type) \
+	((type *)memstats_aligned_array((memstats_size_t)(n), sizeof(type), __alignof__(type), 0))
+#define ha_aligned_zalloc_typed(n, type) \
+	((type *)memstats_aligned_array((memstats_size_t)(n), sizeof(type), __alignof__(type), 1))
+#else /* !MEMSTATS_DISABLE */
 
 #if defined(__has_include)
 #if !__has_include(<memstats-suspend.h>)
@@ -231,6 +277,22 @@ __attribute__((destructor, used)) static void memstats__unregister_this_object(v
 #ifndef MEMSTATS_NO_FREE
 #define free(ptr)               memstats_free(MEMSTATS_AT_(FREE, "free"), ptr)
 #endif
+
+#define ha_aligned_alloc(a, n)       memstats_ha_aligned(MEMSTATS_AT_(MALLOC, "ha_aligned_alloc"), a, n, 0)
+#define ha_aligned_zalloc(a, n)      memstats_ha_aligned(MEMSTATS_AT_(CALLOC, "ha_aligned_zalloc"), a, n, \
+						     MEMSTATS_ALIGNED_ZERO)
+#define ha_aligned_alloc_safe(a, n)  memstats_ha_aligned(MEMSTATS_AT_(MALLOC, "ha_aligned_alloc_safe"), a, n, \
+						     MEMSTATS_ALIGNED_SAFE)
+#define ha_aligned_zalloc_safe(a, n) memstats_ha_aligned(MEMSTATS_AT_(CALLOC, "ha_aligned_zalloc_safe"), a, n, \
+						     MEMSTATS_ALIGNED_ZERO | MEMSTATS_ALIGNED_SAFE)
+#define ha_aligned_alloc_typed(n, type)                                                              \
+	((type *)memstats_ha_aligned_typed(MEMSTATS_SITE_(MEMSTATS_OP_MALLOC, "ha_aligned_alloc_typed", #type), \
+					   (memstats_size_t)(n), sizeof(type), __alignof__(type), 0))
+#define ha_aligned_zalloc_typed(n, type)                                                             \
+	((type *)memstats_ha_aligned_typed(MEMSTATS_SITE_(MEMSTATS_OP_CALLOC, "ha_aligned_zalloc_typed", #type), \
+					   (memstats_size_t)(n), sizeof(type), __alignof__(type), 1))
+#define ha_aligned_free(p)           memstats_ha_aligned_free(MEMSTATS_AT_(FREE, "ha_aligned_free"), p, 0)
+#define ha_aligned_free_size(p, n)   memstats_ha_aligned_free(MEMSTATS_AT_(FREE, "ha_aligned_free_size"), p, n)
 
 #endif /* !MEMSTATS_DISABLE */
 #endif /* MEMSTATS_H */

@@ -38,6 +38,10 @@ MS_HIDDEN void site_count_alloc(struct memstats_site *s, memstats_u64 req, void 
 MS_HIDDEN void site_count_free(struct memstats_site *s, memstats_u64 usable);
 MS_HIDDEN const char *op_name(unsigned int op);
 
+/* ha-aligned.c: the smallest power of two >= align and >= sizeof(void *),
+ * or 0 if there is none. */
+MS_HIDDEN size_t aligned_round(size_t align);
+
 /* ---- registry.c: the sections of every instrumented object ------------ */
 
 /* Snapshot of every known site: *rows is malloc'd, the caller frees it.

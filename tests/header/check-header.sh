@@ -124,7 +124,44 @@ case $(uname -m) in
 x86_64|i?86) expect_ok "<immintrin.h> (mm_malloc.h) compiles" "$T/simd.c" -Wall -Werror ;;
 esac
 
-# 7. Without the wrapper directory the error says what to do.
+# 7. ha_aligned_*_typed returns a type *: another pointer type is an error.
+cat >"$T/typed.c" <<'EOF'
+struct a { int x; }; struct b { long y; };
+int main(void) { struct a *p = ha_aligned_alloc_typed(1, struct a); ha_aligned_free(p); return 0; }
+EOF
+sed 's/struct a \*p/struct b *p/' "$T/typed.c" >"$T/typed-bad.c"
+expect_ok "typed result in its own pointer type" "$T/typed.c" -Wall -Werror=incompatible-pointer-types
+if $CC $INC -include memstats.h -Werror=incompatible-pointer-types -c "$T/typed-bad.c" -o "$T/t.o" >"$T/log" 2>&1; then
+	ko "typed result in another pointer type: incompatible-pointer-types"
+elif grep -q 'incompatible' "$T/log"; then
+	ok "typed result in another pointer type: incompatible-pointer-types"
+else
+	ko "typed result in another pointer type: incompatible-pointer-types"
+fi
+
+# 8. With MEMSTATS_DISABLE the ha_aligned_* API still works, uncounted.
+cat >"$T/plain.c" <<'EOF'
+#include <stdint.h>
+#include <memstats.h>
+struct s { char c[3]; } __attribute__((aligned(32)));
+int main(void)
+{
+	void *p = ha_aligned_alloc(64, 10);
+	struct s *t = ha_aligned_zalloc_typed(4, struct s);
+	int ok = p && !((uintptr_t)p % 64) && t && !((uintptr_t)t % 32) && !t[3].c[2];
+	ha_aligned_free(p);
+	ha_aligned_free_size(t, 4 * sizeof(*t));
+	return !ok;
+}
+EOF
+if $CC -DMEMSTATS_DISABLE $INC -Wall -Werror "$T/plain.c" -o "$T/plain" -L"$B" -lmemstats -Wl,-rpath,"$(pwd)/$B" >"$T/log" 2>&1 &&
+	MEMSTATS_OUTPUT=off "$T/plain" >>"$T/log" 2>&1; then
+	ok "MEMSTATS_DISABLE: ha_aligned_* still works"
+else
+	ko "MEMSTATS_DISABLE: ha_aligned_* still works"
+fi
+
+# 9. Without the wrapper directory the error says what to do.
 if $CC -Iinclude -include memstats.h -c "$T/xsi.c" -o "$T/x.o" >"$T/log" 2>&1; then
 	ko "missing wrapper headers: a clear error"
 elif grep -q 'pkg-config --cflags memstats' "$T/log"; then

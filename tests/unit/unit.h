@@ -10,6 +10,7 @@ Suite *suite_options(void);
 Suite *suite_report(void);
 Suite *suite_format(void);
 Suite *suite_output(void);
+Suite *suite_aligned(void);
 
 /* An anonymous in-memory file: what is written to it can be read back. */
 int mem_fd(void);
