@@ -52,8 +52,10 @@ $(B)/libmemstats.a: $(OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
+# nodelete: a plugin's dlclose must not unload the runtime, or the report at
+# exit and the copies of unloaded objects' sites would go with it.
 $(B)/libmemstats.so.$(VERSION): $(OBJS)
-	$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) $^ -o $@ $(LIB_LIBS)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,-z,nodelete $^ -o $@ $(LIB_LIBS)
 
 $(B)/libmemstats.so: $(B)/libmemstats.so.$(VERSION)
 	ln -sf libmemstats.so.$(VERSION) $(B)/$(SONAME)

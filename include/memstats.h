@@ -22,7 +22,9 @@
  * the declarations it would get without memstats. The system headers that
  * declare the wrapped functions are reached through the wrapper headers in
  * memstats/wrap/ (on the pkg-config include path), which suspend the macros
- * around the real header.
+ * around the real header, then leave undefined the macro of a function it
+ * did not declare in the file's feature mode (memstats-define.h): a function
+ * the file's mode does not declare stays undeclared.
  */
 #ifndef MEMSTATS_H
 #define MEMSTATS_H
@@ -30,12 +32,24 @@
 #define MEMSTATS_VERSION_MAJOR 0
 #define MEMSTATS_VERSION_MINOR 1
 
-#if defined(__GNUC__)
 #define MEMSTATS_API_ __attribute__((visibility("default")))
-#define MEMSTATS_NOTHROW_ __attribute__((nothrow))
+
+/* C++ sees the wrappers as noexcept, like the C library functions they stand
+ * for; and gets casts and null pointers that draw no C++ warning. */
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define MEMSTATS_NOTHROW_ noexcept
+#define MEMSTATS_NULL_ nullptr
+#elif defined(__cplusplus)
+#define MEMSTATS_NOTHROW_ throw()
+#define MEMSTATS_NULL_ __null
 #else
-#define MEMSTATS_API_
-#define MEMSTATS_NOTHROW_
+#define MEMSTATS_NOTHROW_ __attribute__((nothrow))
+#define MEMSTATS_NULL_ ((const char *)0)
+#endif
+#ifdef __cplusplus
+#define MEMSTATS_CAST_(type, x) static_cast<type>(x)
+#else
+#define MEMSTATS_CAST_(type, x) ((type)(x))
 #endif
 
 #ifdef __cplusplus
@@ -74,11 +88,13 @@ struct memstats_counters {
 #define MEMSTATS_SITE_ALIGN 64
 #define MEMSTATS_SITE_MAGIC 0x4d535431u /* "MST1": layout version 1 */
 
+#define MEMSTATS_SITE_LISTED 1u /* flags: the runtime knows the record (from its section, or registered) */
+
 struct memstats_site {
 	unsigned int magic;
 	unsigned int line;         /* __LINE__: the first line of a multi-line call with gcc, the last with clang */
 	unsigned int op;           /* enum memstats_op */
-	unsigned int reserved;
+	unsigned int flags;        /* MEMSTATS_SITE_LISTED, set by the runtime for records outside the section */
 	const char *file;          /* __FILE__ as the compiler saw it */
 	const char *func;          /* __func__ */
 	const char *api;           /* the exact function named at the site */
@@ -110,6 +126,7 @@ struct memstats_row {
 	const char *op;            /* "malloc", "calloc", "realloc", "free", "strdup" or "strndup" */
 	const char *api;
 	const char *type;          /* NULL when the call names no type */
+	const char *object;        /* path of the executable or shared object holding the site */
 	struct memstats_counters c;
 };
 
@@ -138,8 +155,11 @@ MEMSTATS_API_ memstats_size_t memstats_foreach_site(int (*fn)(const struct memst
 
 /* ---- called by the macros below; not for direct use ------------------- */
 
-MEMSTATS_API_ void memstats__register(struct memstats_site *start, struct memstats_site *stop) MEMSTATS_NOTHROW_;
-MEMSTATS_API_ void memstats__unregister(struct memstats_site *start, struct memstats_site *stop) MEMSTATS_NOTHROW_;
+/* anchor: any address inside the calling object, to know the object by */
+MEMSTATS_API_ void memstats__register(struct memstats_site *start, struct memstats_site *stop,
+				      const void *anchor) MEMSTATS_NOTHROW_;
+MEMSTATS_API_ void memstats__unregister(struct memstats_site *start, struct memstats_site *stop,
+					const void *anchor) MEMSTATS_NOTHROW_;
 
 MEMSTATS_API_ void *memstats_malloc(struct memstats_site *site, memstats_size_t size)
 	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(2)));
@@ -209,14 +229,14 @@ MEMSTATS_API_ void memstats_ha_aligned_free(struct memstats_site *site, void *pt
 #endif
 
 #ifdef MEMSTATS_DISABLE
-#define ha_aligned_alloc_typed(n, type) \
-	((type *)memstats_aligned_array((memstats_size_t)(n), sizeof(type), __alignof__(type), 0))
-#define ha_aligned_zalloc_typed(n, type) \
-	((type *)memstats_aligned_array((memstats_size_t)(n), sizeof(type), __alignof__(type), 1))
+#define ha_aligned_alloc_typed(n, type) MEMSTATS_CAST_(type *, \
+	memstats_aligned_array(MEMSTATS_CAST_(memstats_size_t, n), sizeof(type), __alignof__(type), 0))
+#define ha_aligned_zalloc_typed(n, type) MEMSTATS_CAST_(type *, \
+	memstats_aligned_array(MEMSTATS_CAST_(memstats_size_t, n), sizeof(type), __alignof__(type), 1))
 #else /* !MEMSTATS_DISABLE */
 
 #if defined(__has_include)
-#if !__has_include(<memstats-suspend.h>)
+#if !__has_include(<memstats-define.h>)
 #error "memstats.h: the wrapper headers are not on the include path; compile with $(pkg-config --cflags memstats)"
 #endif
 #endif
@@ -236,63 +256,75 @@ using ::memstats_memalign; using ::memstats_valloc; using ::memstats_pvalloc;
 /* Registers this object's section with the runtime. Emitted in every file
  * that includes the header: the runtime dedupes by start address. It is also
  * the strong reference that pulls the runtime out of libmemstats.a. The
- * destructor lets the runtime copy the sites out before a dlclose unmaps them.
+ * destructor lets the runtime copy the sites out before a dlclose unmaps
+ * them; its priority makes it run after the object's other destructors, so
+ * their frees are counted first.
  */
+#ifdef __cplusplus
+extern "C" {
+#endif
 extern struct memstats_site __start_memstats[] __attribute__((weak, visibility("hidden")));
 extern struct memstats_site __stop_memstats[] __attribute__((weak, visibility("hidden")));
+#ifdef __cplusplus
+}
+#endif
 __attribute__((constructor, used)) static void memstats__register_this_object(void)
 {
-	memstats__register(__start_memstats, __stop_memstats);
+	memstats__register(__start_memstats, __stop_memstats, __func__);
 }
-__attribute__((destructor, used)) static void memstats__unregister_this_object(void)
+__attribute__((destructor(101), used)) static void memstats__unregister_this_object(void)
 {
-	memstats__unregister(__start_memstats, __stop_memstats);
+	memstats__unregister(__start_memstats, __stop_memstats, __func__);
 }
 
 /* The one macro that makes a site record: an expression yielding its address.
  * The record lives in a statement expression of its own, so the caller's
  * arguments are never evaluated inside it and no name of theirs can clash.
+ * In C it goes to the section. g++ cannot put a record of an inline function
+ * or template (COMDAT) in the same section as others, so in C++ records stay
+ * where the compiler puts them and the runtime lists each at its first call.
  */
-#define MEMSTATS_SITE_(op, api, type)                                          \
-	(__extension__({                                                       \
-		static struct memstats_site memstats_site_ __attribute__((     \
-			section("memstats"), aligned(MEMSTATS_SITE_ALIGN), used)) = { \
-			MEMSTATS_SITE_MAGIC, __LINE__, (op), 0, __FILE__, __func__, \
-			(api), (type), { 0, 0, 0, 0, 0 } };                    \
-		&memstats_site_;                                               \
+#ifdef __cplusplus
+#define MEMSTATS_SITE_ATTR_ aligned(MEMSTATS_SITE_ALIGN)
+#define MEMSTATS_SITE_FLAGS_ 0
+#else
+#define MEMSTATS_SITE_ATTR_ section("memstats"), aligned(MEMSTATS_SITE_ALIGN), used
+#define MEMSTATS_SITE_FLAGS_ MEMSTATS_SITE_LISTED
+#endif
+#define MEMSTATS_SITE_(op, api, type)                                                          \
+	(__extension__({                                                                       \
+		static struct memstats_site memstats_site_ __attribute__((MEMSTATS_SITE_ATTR_)) = { \
+			MEMSTATS_SITE_MAGIC, __LINE__, (op), MEMSTATS_SITE_FLAGS_, __FILE__,   \
+			__func__, (api), (type), { 0, 0, 0, 0, 0 } };                          \
+		&memstats_site_;                                                               \
 	}))
 
-#define MEMSTATS_AT_(op, api) MEMSTATS_SITE_(MEMSTATS_OP_##op, api, (const char *)0)
+#define MEMSTATS_AT_(op, api) MEMSTATS_SITE_(MEMSTATS_OP_##op, api, MEMSTATS_NULL_)
 
-#define malloc(size)            memstats_malloc(MEMSTATS_AT_(MALLOC, "malloc"), size)
-#define calloc(n, size)         memstats_calloc(MEMSTATS_AT_(CALLOC, "calloc"), n, size)
-#define realloc(ptr, size)      memstats_realloc(MEMSTATS_AT_(REALLOC, "realloc"), ptr, size)
-#define strdup(s)               memstats_strdup(MEMSTATS_AT_(STRDUP, "strdup"), s)
-#define strndup(s, n)           memstats_strndup(MEMSTATS_AT_(STRNDUP, "strndup"), s, n)
-#define posix_memalign(p, a, n) memstats_posix_memalign(MEMSTATS_AT_(MALLOC, "posix_memalign"), p, a, n)
-#define aligned_alloc(a, n)     memstats_aligned_alloc(MEMSTATS_AT_(MALLOC, "aligned_alloc"), a, n)
-#define memalign(a, n)          memstats_memalign(MEMSTATS_AT_(MALLOC, "memalign"), a, n)
-#define valloc(n)               memstats_valloc(MEMSTATS_AT_(MALLOC, "valloc"), n)
-#define pvalloc(n)              memstats_pvalloc(MEMSTATS_AT_(MALLOC, "pvalloc"), n)
-#ifndef MEMSTATS_NO_FREE
-#define free(ptr)               memstats_free(MEMSTATS_AT_(FREE, "free"), ptr)
-#endif
-
-#define ha_aligned_alloc(a, n)       memstats_ha_aligned(MEMSTATS_AT_(MALLOC, "ha_aligned_alloc"), a, n, 0)
-#define ha_aligned_zalloc(a, n)      memstats_ha_aligned(MEMSTATS_AT_(CALLOC, "ha_aligned_zalloc"), a, n, \
-						     MEMSTATS_ALIGNED_ZERO)
-#define ha_aligned_alloc_safe(a, n)  memstats_ha_aligned(MEMSTATS_AT_(MALLOC, "ha_aligned_alloc_safe"), a, n, \
-						     MEMSTATS_ALIGNED_SAFE)
-#define ha_aligned_zalloc_safe(a, n) memstats_ha_aligned(MEMSTATS_AT_(CALLOC, "ha_aligned_zalloc_safe"), a, n, \
-						     MEMSTATS_ALIGNED_ZERO | MEMSTATS_ALIGNED_SAFE)
-#define ha_aligned_alloc_typed(n, type)                                                              \
-	((type *)memstats_ha_aligned_typed(MEMSTATS_SITE_(MEMSTATS_OP_MALLOC, "ha_aligned_alloc_typed", #type), \
-					   (memstats_size_t)(n), sizeof(type), __alignof__(type), 0))
-#define ha_aligned_zalloc_typed(n, type)                                                             \
-	((type *)memstats_ha_aligned_typed(MEMSTATS_SITE_(MEMSTATS_OP_CALLOC, "ha_aligned_zalloc_typed", #type), \
-					   (memstats_size_t)(n), sizeof(type), __alignof__(type), 1))
-#define ha_aligned_free(p)           memstats_ha_aligned_free(MEMSTATS_AT_(FREE, "ha_aligned_free"), p, 0)
-#define ha_aligned_free_size(p, n)   memstats_ha_aligned_free(MEMSTATS_AT_(FREE, "ha_aligned_free_size"), p, n)
+/* The C library's functions become macros in memstats-define.h, included at
+ * the end of this file and again after each system header that declares
+ * them. Ours are declared above: */
+#define ha_aligned_alloc(...)       memstats_ha_aligned(MEMSTATS_AT_(MALLOC, "ha_aligned_alloc"), __VA_ARGS__, 0)
+#define ha_aligned_zalloc(...)      memstats_ha_aligned(MEMSTATS_AT_(CALLOC, "ha_aligned_zalloc"), __VA_ARGS__, \
+						    MEMSTATS_ALIGNED_ZERO)
+#define ha_aligned_alloc_safe(...)  memstats_ha_aligned(MEMSTATS_AT_(MALLOC, "ha_aligned_alloc_safe"), __VA_ARGS__, \
+						    MEMSTATS_ALIGNED_SAFE)
+#define ha_aligned_zalloc_safe(...) memstats_ha_aligned(MEMSTATS_AT_(CALLOC, "ha_aligned_zalloc_safe"), __VA_ARGS__, \
+						    MEMSTATS_ALIGNED_ZERO | MEMSTATS_ALIGNED_SAFE)
+#define ha_aligned_alloc_typed(n, type) MEMSTATS_CAST_(type *, memstats_ha_aligned_typed(                  \
+	MEMSTATS_SITE_(MEMSTATS_OP_MALLOC, "ha_aligned_alloc_typed", #type),                           \
+	MEMSTATS_CAST_(memstats_size_t, n), sizeof(type), __alignof__(type), 0))
+#define ha_aligned_zalloc_typed(n, type) MEMSTATS_CAST_(type *, memstats_ha_aligned_typed(                 \
+	MEMSTATS_SITE_(MEMSTATS_OP_CALLOC, "ha_aligned_zalloc_typed", #type),                          \
+	MEMSTATS_CAST_(memstats_size_t, n), sizeof(type), __alignof__(type), 1))
+#define ha_aligned_free(p)          memstats_ha_aligned_free(MEMSTATS_AT_(FREE, "ha_aligned_free"), p, 0)
+#define ha_aligned_free_size(...)   memstats_ha_aligned_free(MEMSTATS_AT_(FREE, "ha_aligned_free_size"), __VA_ARGS__)
 
 #endif /* !MEMSTATS_DISABLE */
 #endif /* MEMSTATS_H */
+
+/* Outside the include guard: an explicit #include <memstats.h> after the
+ * system headers defines the macros their declarations allow. */
+#ifndef MEMSTATS_DISABLE
+#include <memstats-define.h>
+#endif

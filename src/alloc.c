@@ -17,19 +17,33 @@ const char *op_name(unsigned int op)
 	return op < MEMSTATS_OP_COUNT_ ? op_names[op] : "unknown";
 }
 
+/* Under a sanitizer, a pointer its allocator does not own (a double free, a
+ * pointer into a block) is left for free() or realloc() to diagnose:
+ * malloc_usable_size() would stop the program first, with a vaguer report. */
+extern int __sanitizer_get_ownership(const volatile void *p) __attribute__((weak));
+
+size_t usable_size(void *p)
+{
+	if (__sanitizer_get_ownership && !__sanitizer_get_ownership(p))
+		return 0;
+	return malloc_usable_size(p);
+}
+
 void site_count_alloc(struct memstats_site *s, memstats_u64 req, void *p, int failed)
 {
+	site_listed(s);
 	counter_add(&s->c.calls, 1);
 	if (req)
 		counter_add(&s->c.bytes, req);
 	if (p)
-		counter_add(&s->c.alloc_bytes, malloc_usable_size(p));
+		counter_add(&s->c.alloc_bytes, usable_size(p));
 	else if (failed)
 		counter_add(&s->c.failed, 1);
 }
 
 void site_count_free(struct memstats_site *s, memstats_u64 usable)
 {
+	site_listed(s);
 	counter_add(&s->c.calls, 1);
 	counter_add(&s->c.free_bytes, usable);
 }
@@ -55,7 +69,7 @@ void *memstats_calloc(struct memstats_site *s, size_t n, size_t size)
 
 void *memstats_realloc(struct memstats_site *s, void *ptr, size_t size)
 {
-	size_t old = ptr ? malloc_usable_size(ptr) : 0;
+	size_t old = ptr ? usable_size(ptr) : 0;
 	void *p = realloc(ptr, size);
 
 	site_count_alloc(s, size, p, size != 0);

@@ -32,10 +32,20 @@ static inline memstats_u64 counter_get(const memstats_u64 *c)
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
+/* C sites are listed from their section; a C++ site at its first call. */
+MS_HIDDEN void registry_list(struct memstats_site *s);
+
+static inline void site_listed(struct memstats_site *s)
+{
+	if (__builtin_expect(!(__atomic_load_n(&s->flags, __ATOMIC_ACQUIRE) & MEMSTATS_SITE_LISTED), 0))
+		registry_list(s);
+}
+
 /* An allocation call at site s that asked for req bytes and got p; failed
  * says whether getting nothing was a failure (malloc(0) may return NULL). */
 MS_HIDDEN void site_count_alloc(struct memstats_site *s, memstats_u64 req, void *p, int failed);
 MS_HIDDEN void site_count_free(struct memstats_site *s, memstats_u64 usable);
+MS_HIDDEN size_t usable_size(void *p);      /* malloc_usable_size, sanitizer-aware */
 MS_HIDDEN const char *op_name(unsigned int op);
 
 /* ha-aligned.c: the smallest power of two >= align and >= sizeof(void *),
@@ -44,10 +54,15 @@ MS_HIDDEN size_t aligned_round(size_t align);
 
 /* ---- registry.c: the sections of every instrumented object ------------ */
 
-/* Snapshot of every known site: *rows is malloc'd, the caller frees it.
- * Returns the number of rows, or -1 with errno set. */
+/* Snapshot of every known site, one row per site: *rows is malloc'd, the
+ * caller frees it. Returns the number of rows with the registry held (the
+ * rows' strings stay valid until registry_release()), or -1 with errno set
+ * and the registry not held. */
 MS_HIDDEN ssize_t registry_snapshot(struct memstats_row **rows);
+MS_HIDDEN void registry_hold(void);
+MS_HIDDEN void registry_release(void);
 MS_HIDDEN size_t registry_objects(void);
+MS_HIDDEN void registry_init(void);       /* once, at start-up: fork handlers */
 
 /* ---- options.c: the MEMSTATS_* environment ---------------------------- */
 
@@ -120,7 +135,6 @@ MS_HIDDEN int output_to_path(const char *path, const struct report *rep);
 /* ---- runtime.c -------------------------------------------------------- */
 
 MS_HIDDEN void runtime_init(void);
-MS_HIDDEN int runtime_exiting(void);     /* exit() has begun: nothing will be unmapped */
 MS_HIDDEN void warnf_fd(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif /* MEMSTATS_INT_H */

@@ -5,8 +5,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "memstats-int.h"
 
@@ -84,6 +86,27 @@ static int parse_top(const char *val, size_t *out, int fd)
 	return 0;
 }
 
+/* A relative path is taken from the directory the program started in: a
+ * daemon's chdir("/") must not send its report elsewhere. */
+static int parse_path(struct config *cfg, const char *val, int fd)
+{
+	char cwd[PATH_MAX];
+	int n;
+
+	if (val[0] == '/')
+		n = snprintf(cfg->path, sizeof(cfg->path), "%s", val);
+	else if (getcwd(cwd, sizeof(cwd)))
+		n = snprintf(cfg->path, sizeof(cfg->path), "%s/%s", cwd, val);
+	else
+		return bad(fd, "MEMSTATS_OUTPUT", val, "an absolute path (the current directory is unknown)");
+	if ((size_t)n >= sizeof(cfg->path)) {
+		cfg->path[0] = '\0';
+		return bad(fd, "MEMSTATS_OUTPUT", val, "a path shorter than PATH_MAX");
+	}
+	cfg->output = OUTPUT_PATH;
+	return 0;
+}
+
 static int parse_output(struct config *cfg, const char *val, int fd)
 {
 	if (!*val)
@@ -94,12 +117,8 @@ static int parse_output(struct config *cfg, const char *val, int fd)
 		cfg->output = OUTPUT_STDOUT;
 	else if (strcmp(val, "off") == 0)
 		cfg->output = OUTPUT_OFF;
-	else if (strlen(val) >= sizeof(cfg->path))
-		return bad(fd, "MEMSTATS_OUTPUT", val, "a path shorter than PATH_MAX");
-	else {
-		cfg->output = OUTPUT_PATH;
-		strcpy(cfg->path, val);
-	}
+	else
+		return parse_path(cfg, val, fd);
 	return 0;
 }
 

@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "memstats-int.h"
@@ -46,13 +48,40 @@ int output_expand(const char *tmpl, long pid, char *out, size_t size)
 	return 0;
 }
 
+/* Something that is not a regular file (a device, a FIFO, /proc/self/fd/1)
+ * is written as it is: replacing it would destroy it, and a reader of it
+ * takes what comes. */
+static int write_in_place(const char *path, const struct report *rep, int flags)
+{
+	struct writer w;
+	int fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0666), rc, err;
+
+	if (fd < 0)
+		return -1;
+	w_init(&w, fd);
+	rc = report_write(rep, &w);
+	err = errno;
+	close(fd);
+	errno = err;
+	return rc;
+}
+
 int output_to_path(const char *path, const struct report *rep)
 {
 	static unsigned int seq;
-	char tmp[PATH_MAX];
+	char tmp[PATH_MAX], target[PATH_MAX];
+	struct stat st;
 	struct writer w;
 	int fd, err;
 
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_in_place(path, rep, O_APPEND);
+	/* a symbolic link stays: the file it names gets the report */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		if (!realpath(path, target))
+			return write_in_place(path, rep, O_CREAT | O_TRUNC); /* dangling: nothing to replace */
+		path = target;
+	}
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%u", path, (long)getpid(),
 		     __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED)) >= (int)sizeof(tmp)) {
 		errno = ENAMETOOLONG;

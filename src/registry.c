@@ -1,30 +1,62 @@
-/* registry.c - the "memstats" sections of every instrumented object.
+/* registry.c - every site the runtime knows, by the object it lives in.
  *
- * Each file compiled with the header registers its object's
- * __start_memstats..__stop_memstats range from a constructor; many files make
- * one object, so ranges are deduped by start address. Walking a range steps
- * by sizeof(struct memstats_site) but checks the magic and, where a tool put
- * padding between records, moves on by the records' alignment instead.
+ * An object (the executable or a shared object) is known by its load base
+ * and path. Its C sites sit in its "memstats" section, registered by the
+ * constructor every instrumented file emits (many files, one object: deduped
+ * by base). C++ sites live outside the section and are listed at their first
+ * call. Walking a section steps by sizeof(struct memstats_site) but checks
+ * the magic and, where a tool put padding between records, moves on by the
+ * records' alignment instead.
  *
  * When an object is unloaded (dlclose), its sites are copied out, strings
- * included, and the copy is reported from then on.
+ * included; loaded and unloaded again, its copy only adds up. Reads of site
+ * memory happen under the lock, so an object cannot be unmapped under a
+ * report. The lock is recursive: a callback of memstats_foreach_site() may
+ * make a C++ site's first call.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "memstats-int.h"
 
 struct object {
-	struct memstats_site *start, *stop;
-	int retired;                      /* start..stop is our copy of an unloaded object's sites */
+	const void *base;                 /* dli_fbase while loaded; NULL once retired */
+	char *name;                       /* its path (ours) */
+	struct memstats_site *start, *stop; /* its section, or our copy once retired */
+	int retired;
 };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+struct listed {                           /* a C++ site, listed at its first call */
+	struct memstats_site *site;
+	size_t obj;                       /* index in objects[] */
+};
+
+static pthread_mutex_t lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
 static struct object *objects;
-static size_t nobjects, cap;
+static size_t nobjects, cap_objects;
+static struct listed *listed;
+static size_t nlisted, cap_listed;
+
+/* array with room for one more than its n elements of size (*cap of them),
+ * or NULL if out of memory (array is then untouched). */
+static void *grow(void *array, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap = *cap ? 2 * *cap : 16;
+	void *p;
+
+	if (n < *cap)
+		return array;
+	p = realloc(array, ncap * size);
+	if (p)
+		*cap = ncap;
+	return p;
+}
 
 static struct memstats_site *next_site(struct memstats_site *s, struct memstats_site *stop)
 {
@@ -35,32 +67,83 @@ static struct memstats_site *next_site(struct memstats_site *s, struct memstats_
 	return (struct memstats_site *)p;
 }
 
-#define for_each_site(s, o) \
+#define for_each_section_site(s, o) \
 	for (struct memstats_site *s = next_site((o)->start, (o)->stop); s < (o)->stop; s = next_site(s + 1, (o)->stop))
 
-void memstats__register(struct memstats_site *start, struct memstats_site *stop)
+/* The base and path of the object holding addr. */
+static const void *object_of(const void *addr, char *name, size_t size)
 {
-	runtime_init();
-	if (!start || start >= stop)
-		return;
-	pthread_mutex_lock(&lock);
-	for (size_t i = 0; i < nobjects; i++) {
-		if (objects[i].start == start && !objects[i].retired)
-			goto out;
-	}
-	if (nobjects == cap) {
-		size_t ncap = cap ? 2 * cap : 16;
-		struct object *o = realloc(objects, ncap * sizeof(*o));
+	Dl_info info;
+	ssize_t n;
 
-		if (!o) {
-			warnf_fd(2, "memstats: out of memory: the sites of one object will not be reported\n");
-			goto out;
-		}
-		objects = o;
-		cap = ncap;
+	if (addr && dladdr(addr, &info) && info.dli_fname && *info.dli_fname &&
+	    strcmp(info.dli_fname, program_invocation_name) != 0) {
+		snprintf(name, size, "%s", info.dli_fname);
+		return info.dli_fbase;
 	}
-	objects[nobjects++] = (struct object){ start, stop, 0 };
-out:
+	/* the executable: dladdr names it as it was invoked, or not at all
+	 * when static; the kernel knows its path */
+	n = readlink("/proc/self/exe", name, size - 1);
+	name[n > 0 ? n : 0] = '\0';
+	return addr && dladdr(addr, &info) ? info.dli_fbase : NULL;
+}
+
+/* Index of the loaded object at base, added if new; -1 if out of memory. */
+static ssize_t object_at(const void *anchor)
+{
+	char name[PATH_MAX];
+	const void *base = object_of(anchor, name, sizeof(name));
+	char *copy;
+
+	for (size_t i = 0; i < nobjects; i++) {
+		if (!objects[i].retired && objects[i].base == base)
+			return (ssize_t)i;
+	}
+	struct object *grown = grow(objects, &cap_objects, nobjects, sizeof(*objects));
+
+	copy = strdup(name);
+	if (grown)
+		objects = grown;
+	if (!copy || !grown) {
+		free(copy);
+		return -1;
+	}
+	objects[nobjects] = (struct object){ base, copy, NULL, NULL, 0 };
+	return (ssize_t)nobjects++;
+}
+
+void memstats__register(struct memstats_site *start, struct memstats_site *stop, const void *anchor)
+{
+	ssize_t i;
+
+	runtime_init();
+	pthread_mutex_lock(&lock);
+	i = object_at(anchor);
+	if (i < 0)
+		warnf_fd(2, "memstats: out of memory: the sites of one object will not be reported\n");
+	else if (start && start < stop && !objects[i].start) {
+		objects[i].start = start;
+		objects[i].stop = stop;
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+void registry_list(struct memstats_site *s)
+{
+	ssize_t i;
+
+	pthread_mutex_lock(&lock);
+	if (!(__atomic_load_n(&s->flags, __ATOMIC_ACQUIRE) & MEMSTATS_SITE_LISTED)) {
+		struct listed *grown = grow(listed, &cap_listed, nlisted, sizeof(*listed));
+
+		i = object_at(s);
+		if (grown)
+			listed = grown;
+		if (i >= 0 && grown)
+			listed[nlisted++] = (struct listed){ s, (size_t)i };
+		/* listed, or given up on: either way never looked up again */
+		__atomic_or_fetch(&s->flags, MEMSTATS_SITE_LISTED, __ATOMIC_RELEASE);
+	}
 	pthread_mutex_unlock(&lock);
 }
 
@@ -72,45 +155,123 @@ static char *dup_or_null(const char *s, int *fail)
 	return d;
 }
 
-/* Replaces o's sites by a copy that owns its strings. On failure the object
- * is dropped: its sites are lost, but nothing points into unmapped memory. */
-static void retire(struct object *o)
+static void copy_site(struct memstats_site *d, const struct memstats_site *s, int *fail)
 {
-	size_t n = 0, i = 0;
+	*d = *s;
+	d->file = dup_or_null(s->file, fail);
+	d->func = dup_or_null(s->func, fail);
+	d->api = dup_or_null(s->api, fail);
+	d->type = dup_or_null(s->type, fail);
+	d->c.calls = counter_get(&s->c.calls);
+	d->c.failed = counter_get(&s->c.failed);
+	d->c.bytes = counter_get(&s->c.bytes);
+	d->c.alloc_bytes = counter_get(&s->c.alloc_bytes);
+	d->c.free_bytes = counter_get(&s->c.free_bytes);
+}
+
+static int same_site(const struct memstats_site *a, const struct memstats_site *b)
+{
+	return a->line == b->line && a->op == b->op && !strcmp(a->file, b->file) && !strcmp(a->func, b->func) &&
+	       !strcmp(a->api, b->api) && !(a->type ? b->type && !strcmp(a->type, b->type) : !!b->type);
+}
+
+static void add_counters(struct memstats_counters *t, const struct memstats_counters *c)
+{
+	t->calls += c->calls;
+	t->failed += c->failed;
+	t->bytes += c->bytes;
+	t->alloc_bytes += c->alloc_bytes;
+	t->free_bytes += c->free_bytes;
+}
+
+static void free_copy(struct memstats_site *sites, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free((char *)sites[i].file);
+		free((char *)sites[i].func);
+		free((char *)sites[i].api);
+		free((char *)sites[i].type);
+	}
+	free(sites);
+}
+
+/* An object loaded and unloaded again: add its counts to the copy of its
+ * earlier life when the sites are the same. Returns 1 if merged. */
+static int merge_retired(struct memstats_site *copy, size_t n, const char *name)
+{
+	for (size_t i = 0; i < nobjects; i++) {
+		struct object *o = &objects[i];
+
+		if (!o->retired || strcmp(o->name, name) || (size_t)(o->stop - o->start) != n)
+			continue;
+		size_t k = 0;
+		while (k < n && same_site(&o->start[k], &copy[k]))
+			k++;
+		if (k < n)
+			continue;
+		for (k = 0; k < n; k++)
+			add_counters(&o->start[k].c, &copy[k].c);
+		return 1;
+	}
+	return 0;
+}
+
+/* Replaces object i's sites, in its section and listed, by a copy that owns
+ * its strings. On failure they are dropped: lost, but nothing points into
+ * unmapped memory. */
+static void retire(size_t i)
+{
+	struct object *o = &objects[i];
+	size_t n = 0, k = 0, kept = 0;
 	struct memstats_site *copy;
 	int fail = 0;
 
-	for_each_site(s, o)
-		n++;
+	if (o->start)
+		for_each_section_site(s, o)
+			n++;
+	for (size_t l = 0; l < nlisted; l++)
+		n += listed[l].obj == i;
 	copy = aligned_alloc(MEMSTATS_SITE_ALIGN, (n ? n : 1) * sizeof(*copy));
-	for_each_site(s, o) {
-		if (!copy)
-			break;
-		copy[i] = *s;
-		copy[i].file = dup_or_null(s->file, &fail);
-		copy[i].func = dup_or_null(s->func, &fail);
-		copy[i].api = dup_or_null(s->api, &fail);
-		copy[i].type = dup_or_null(s->type, &fail);
-		i++;
+	if (copy) {
+		memset(copy, 0, (n ? n : 1) * sizeof(*copy));
+		if (o->start)
+			for_each_section_site(s, o)
+				copy_site(&copy[k++], s, &fail);
+		for (size_t l = 0; l < nlisted; l++)
+			if (listed[l].obj == i)
+				copy_site(&copy[k++], listed[l].site, &fail);
 	}
+	for (size_t l = 0; l < nlisted; l++) /* the listed sites now live in the copy */
+		if (listed[l].obj != i)
+			listed[kept++] = listed[l];
+	nlisted = kept;
 	if (!copy || fail) {
 		warnf_fd(2, "memstats: out of memory: the sites of an unloaded object are lost\n");
-		free(copy); /* the strings are few and small: not worth a cleanup path */
-		*o = objects[--nobjects];
-		return;
+		if (copy)
+			free_copy(copy, n);
+		o->start = o->stop = NULL;
+	} else if (merge_retired(copy, n, o->name)) {
+		free_copy(copy, n);
+		o->start = o->stop = NULL;
+	} else {
+		o->start = copy;
+		o->stop = copy + n;
 	}
-	*o = (struct object){ copy, copy + n, 1 };
+	o->retired = 1;
+	o->base = NULL;
 }
 
-void memstats__unregister(struct memstats_site *start, struct memstats_site *stop)
+void memstats__unregister(struct memstats_site *start, struct memstats_site *stop, const void *anchor)
 {
+	char name[PATH_MAX];
+	const void *base = object_of(anchor, name, sizeof(name));
+
+	(void)start;
 	(void)stop;
-	if (!start || runtime_exiting())
-		return;
 	pthread_mutex_lock(&lock);
 	for (size_t i = 0; i < nobjects; i++) {
-		if (objects[i].start == start && !objects[i].retired) {
-			retire(&objects[i]);
+		if (!objects[i].retired && objects[i].base == base) {
+			retire(i);
 			break;
 		}
 	}
@@ -125,7 +286,7 @@ size_t registry_objects(void)
 	return n;
 }
 
-static void snapshot_site(struct memstats_row *r, const struct memstats_site *s)
+static void snapshot_site(struct memstats_row *r, const struct memstats_site *s, const char *object)
 {
 	r->file = s->file;
 	r->line = s->line;
@@ -133,6 +294,7 @@ static void snapshot_site(struct memstats_row *r, const struct memstats_site *s)
 	r->op = op_name(s->op);
 	r->api = s->api;
 	r->type = s->type;
+	r->object = object;
 	r->c.calls = counter_get(&s->c.calls);
 	r->c.failed = counter_get(&s->c.failed);
 	r->c.bytes = counter_get(&s->c.bytes);
@@ -140,26 +302,97 @@ static void snapshot_site(struct memstats_row *r, const struct memstats_site *s)
 	r->c.free_bytes = counter_get(&s->c.free_bytes);
 }
 
+/* Calls fn on every site, under the lock. */
+static void walk(void (*fn)(struct memstats_site *s, const char *object, void *arg), void *arg)
+{
+	for (size_t i = 0; i < nobjects; i++)
+		if (objects[i].start)
+			for_each_section_site(s, &objects[i])
+				fn(s, objects[i].name, arg);
+	for (size_t l = 0; l < nlisted; l++)
+		fn(listed[l].site, objects[listed[l].obj].name, arg);
+}
+
+static void count_one(struct memstats_site *s, const char *object, void *arg)
+{
+	(void)s;
+	(void)object;
+	++*(size_t *)arg;
+}
+
+struct fill {
+	struct memstats_row *rows;
+	size_t n, max;
+};
+
+static void fill_one(struct memstats_site *s, const char *object, void *arg)
+{
+	struct fill *f = arg;
+
+	if (f->n < f->max)
+		snapshot_site(&f->rows[f->n++], s, object);
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static int cmp_key(const void *pa, const void *pb)
+{
+	const struct memstats_row *a = pa, *b = pb;
+	int d;
+
+	if ((d = cmp_str(a->object, b->object)) || (d = cmp_str(a->file, b->file)))
+		return d;
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if ((d = cmp_str(a->api, b->api)) || (d = cmp_str(a->func, b->func)))
+		return d;
+	return cmp_str(a->type, b->type);
+}
+
+/* One row per site: a reloaded object's live sites and its earlier life's
+ * copy are the same sites, so they are added up. */
+static size_t merge_rows(struct memstats_row *rows, size_t n)
+{
+	size_t k = 0;
+
+	qsort(rows, n, sizeof(*rows), cmp_key);
+	for (size_t i = 0; i < n; i++) {
+		if (k && cmp_key(&rows[k - 1], &rows[i]) == 0)
+			add_counters(&rows[k - 1].c, &rows[i].c);
+		else
+			rows[k++] = rows[i];
+	}
+	return k;
+}
+
 ssize_t registry_snapshot(struct memstats_row **rows)
 {
-	size_t n = 0;
+	struct fill f = { NULL, 0, 0 };
 
-	pthread_mutex_lock(&lock);
-	for (size_t i = 0; i < nobjects; i++)
-		for_each_site(s, &objects[i])
-			n++;
-	*rows = malloc((n ? n : 1) * sizeof(**rows));
-	if (!*rows) {
-		pthread_mutex_unlock(&lock);
+	registry_hold();
+	walk(count_one, &f.max);
+	f.rows = malloc((f.max ? f.max : 1) * sizeof(*f.rows));
+	if (!f.rows) {
+		registry_release();
 		errno = ENOMEM;
 		return -1;
 	}
-	n = 0;
-	for (size_t i = 0; i < nobjects; i++)
-		for_each_site(s, &objects[i])
-			snapshot_site(&(*rows)[n++], s);
+	walk(fill_one, &f);
+	*rows = f.rows;
+	return (ssize_t)merge_rows(f.rows, f.n);
+}
+
+void registry_hold(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+void registry_release(void)
+{
 	pthread_mutex_unlock(&lock);
-	return (ssize_t)n;
 }
 
 memstats_size_t memstats_foreach_site(int (*fn)(const struct memstats_row *row, void *arg), void *arg)
@@ -170,33 +403,61 @@ memstats_size_t memstats_foreach_site(int (*fn)(const struct memstats_row *row, 
 
 	if (n < 0)
 		return 0;
-	/* fn runs outside the lock, on the snapshot, so it may take its time */
+	/* under the lock: the rows' strings may live in an object that a
+	 * dlclose in another thread would unmap */
 	for (i = 0; i < (size_t)n; i++) {
 		if (fn(&rows[i], arg)) {
 			i++;
 			break;
 		}
 	}
+	registry_release();
 	free(rows);
 	return i;
 }
 
 /* Atomic stores, as the adds are atomic: an add racing with the reset lands
  * before or after it, and either is fine. */
-static void counters_zero(struct memstats_counters *c)
+static void zero_one(struct memstats_site *s, const char *object, void *arg)
 {
-	__atomic_store_n(&c->calls, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->failed, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->bytes, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->alloc_bytes, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->free_bytes, 0, __ATOMIC_RELAXED);
+	(void)object;
+	(void)arg;
+	__atomic_store_n(&s->c.calls, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->c.failed, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->c.bytes, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->c.alloc_bytes, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->c.free_bytes, 0, __ATOMIC_RELAXED);
 }
 
 void memstats_reset(void)
 {
+	registry_hold();
+	walk(zero_one, NULL);
+	registry_release();
+}
+
+/* fork: the child gets the lock free and the registry whole, whatever
+ * another thread of the parent was doing. */
+static void before_fork(void)
+{
 	pthread_mutex_lock(&lock);
-	for (size_t i = 0; i < nobjects; i++)
-		for_each_site(s, &objects[i])
-			counters_zero(&s->c);
+}
+
+static void after_fork_parent(void)
+{
 	pthread_mutex_unlock(&lock);
+}
+
+/* The child's thread is not the one that locked (a recursive mutex knows its
+ * owner): start it anew, the registry is whole. */
+static void after_fork_child(void)
+{
+	pthread_mutex_t fresh = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+	lock = fresh;
+}
+
+void registry_init(void)
+{
+	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }

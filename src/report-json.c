@@ -29,6 +29,8 @@ static void site_json(struct writer *w, const struct memstats_row *r)
 	w_json_str(w, r->api);
 	w_str(w, ", \"type\": ");
 	w_json_str(w, r->type);
+	w_str(w, ", \"object\": ");
+	w_json_str(w, r->object);
 	w_str(w, ", ");
 	counters_json(w, &r->c);
 	w_str(w, "}");

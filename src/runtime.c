@@ -14,7 +14,6 @@
 
 static struct config config;
 static pthread_once_t config_once = PTHREAD_ONCE_INIT;
-static int exiting;
 
 void warnf_fd(int fd, const char *fmt, ...)
 {
@@ -37,25 +36,12 @@ void warnf_fd(int fd, const char *fmt, ...)
 		return; /* nowhere left to complain to */
 }
 
-/* Registered at start-up, so it runs before the destructors of every object
- * loaded by then: from here on, an object's destructor means exit, not
- * dlclose, and its sites stay where they are. */
-static void mark_exiting(void)
-{
-	__atomic_store_n(&exiting, 1, __ATOMIC_RELAXED);
-}
-
-int runtime_exiting(void)
-{
-	return __atomic_load_n(&exiting, __ATOMIC_RELAXED);
-}
-
 static void read_config(void)
 {
 	/* secure_getenv: a setuid program must not be steered into writing
 	 * files by its caller's environment */
 	config_parse(&config, secure_getenv, 2);
-	atexit(mark_exiting);
+	registry_init();
 }
 
 /* Called by the first registration, from a constructor: warnings about the
@@ -87,6 +73,7 @@ static int with_report(const struct memstats_options *opt, int (*emit)(const str
 	rep.program = program_invocation_short_name;
 	rc = emit(&rep, arg);
 	err = errno;
+	registry_release();
 	free(rows);
 	errno = err;
 	return rc;
@@ -142,9 +129,10 @@ int memstats_dump(void)
 }
 
 /* The report at exit. A destructor of the runtime runs after the destructors
- * of the objects that depend on it, so late frees are counted too. Only
- * processes that have instrumented code report. */
-__attribute__((destructor)) static void report_at_exit(void)
+ * of the objects that depend on it; in a static executable, its priority
+ * puts it after the program's own destructors. Either way late frees are
+ * counted. Only processes that have instrumented code report. */
+__attribute__((destructor(101))) static void report_at_exit(void)
 {
 	if (registry_objects())
 		memstats_dump();

@@ -113,12 +113,12 @@ START_TEST(test_json_to_path_with_pid)
 	ck_assert_int_eq(reports, 1);
 	ck_assert_int_eq(others, 0);
 
-	char *json = slurp(file), want[512];
+	char *json = slurp(file), want[4600];
 	const char *self = getenv("ITEST_SELF"), *prog = strrchr(self, '/');
 	snprintf(want, sizeof(want), "{\"version\": 1, \"pid\": %ld, \"program\": \"%s\",", pid, prog ? prog + 1 : self);
 	ck_assert_ptr_eq(strstr(json, want), json);
 	snprintf(want, sizeof(want), "\"line\": %d, \"func\": \"child_strndup\", \"op\": \"strndup\", \"api\": \"strndup\", "
-		 "\"type\": null, \"calls\": 5, \"failed\": 0, \"bytes\": 20,", L_STRNDUP);
+		 "\"type\": null, \"object\": \"%s\", \"calls\": 5, \"failed\": 0, \"bytes\": 20,", L_STRNDUP, self_path());
 	ck_assert_ptr_nonnull(strstr(json, want));
 	(free)(json);
 	done(&r);
@@ -167,12 +167,12 @@ END_TEST
 START_TEST(test_csv)
 {
 	struct run r;
-	char row[128];
+	char row[4400];
 	const char *env[] = { "MEMSTATS_FORMAT=csv", "MEMSTATS_SORT=site", NULL };
 
 	run(&r, "plain", env);
-	ck_assert_ptr_eq(strstr(r.err, "file,line,func,op,api,type,calls,failed,bytes,alloc_bytes,free_bytes\n"), r.err);
-	snprintf(row, sizeof(row), "\n%s,%d,child_strndup,strndup,strndup,,5,0,20,", __FILE__, L_STRNDUP);
+	ck_assert_ptr_eq(strstr(r.err, "file,line,func,op,api,type,object,calls,failed,bytes,alloc_bytes,free_bytes\n"), r.err);
+	snprintf(row, sizeof(row), "\n%s,%d,child_strndup,strndup,strndup,,%s,5,0,20,", __FILE__, L_STRNDUP, self_path());
 	ck_assert_ptr_nonnull(strstr(r.err, row));
 	done(&r);
 }

@@ -71,8 +71,8 @@ static void prepare(struct report *rep, struct memstats_row *rows, size_t n, con
 
 /* A leak: 720 usable bytes obtained, 288 released. */
 static const struct memstats_row two_rows[] = {
-	{ "src/app.c", 42, "load", "malloc", "malloc", NULL, { 10, 0, 640, 720, 0 } },
-	{ "src/app.c", 57, "unload", "free", "free", NULL, { 4, 0, 0, 0, 288 } },
+	{ "src/app.c", 42, "load", "malloc", "malloc", NULL, "/bin/app", { 10, 0, 640, 720, 0 } },
+	{ "src/app.c", 57, "unload", "free", "free", NULL, "/bin/app", { 4, 0, 0, 0, 288 } },
 };
 
 /* ---- writer ----------------------------------------------------------- */
@@ -322,10 +322,10 @@ START_TEST(test_json_report)
 		"{\"version\": 1, \"pid\": 1234, \"program\": \"app\",\n"
 		" \"sites\": [\n"
 		"  {\"file\": \"src/app.c\", \"line\": 42, \"func\": \"load\", \"op\": \"malloc\","
-		" \"api\": \"malloc\", \"type\": null, \"calls\": 10, \"failed\": 0, \"bytes\": 640,"
+		" \"api\": \"malloc\", \"type\": null, \"object\": \"/bin/app\", \"calls\": 10, \"failed\": 0, \"bytes\": 640,"
 		" \"alloc_bytes\": 720, \"free_bytes\": 0},\n"
 		"  {\"file\": \"src/app.c\", \"line\": 57, \"func\": \"unload\", \"op\": \"free\","
-		" \"api\": \"free\", \"type\": null, \"calls\": 4, \"failed\": 0, \"bytes\": 0,"
+		" \"api\": \"free\", \"type\": null, \"object\": \"/bin/app\", \"calls\": 4, \"failed\": 0, \"bytes\": 0,"
 		" \"alloc_bytes\": 0, \"free_bytes\": 288}],\n"
 		" \"totals\": {\"calls\": 14, \"failed\": 0, \"bytes\": 640, \"alloc_bytes\": 720,"
 		" \"free_bytes\": 288, \"balance\": 432}}\n");
@@ -356,8 +356,8 @@ END_TEST
 START_TEST(test_json_report_typed_negative)
 {
 	struct memstats_row rows[] = {
-		{ "we\"ird\n.c", 7, "tree_add", "malloc", "ha_aligned_alloc_typed", "struct node", { 2, 1, 96, 64, 0 } },
-		{ "b.c", 9, "drop", "free", "free", NULL, { 5, 0, 0, 0, 264 } },
+		{ "we\"ird\n.c", 7, "tree_add", "malloc", "ha_aligned_alloc_typed", "struct node", "/bin/app", { 2, 1, 96, 64, 0 } },
+		{ "b.c", 9, "drop", "free", "free", NULL, "/bin/app", { 5, 0, 0, 0, 264 } },
 	};
 	const struct memstats_options opt = { .format = MEMSTATS_FORMAT_JSON, .top = 1 };
 	struct report rep;
@@ -369,7 +369,7 @@ START_TEST(test_json_report_typed_negative)
 		"{\"version\": 1, \"pid\": 1234, \"program\": \"app\",\n"
 		" \"sites\": [\n"
 		"  {\"file\": \"we\\\"ird\\u000a.c\", \"line\": 7, \"func\": \"tree_add\", \"op\": \"malloc\","
-		" \"api\": \"ha_aligned_alloc_typed\", \"type\": \"struct node\", \"calls\": 2, \"failed\": 1,"
+		" \"api\": \"ha_aligned_alloc_typed\", \"type\": \"struct node\", \"object\": \"/bin/app\", \"calls\": 2, \"failed\": 1,"
 		" \"bytes\": 96, \"alloc_bytes\": 64, \"free_bytes\": 0}],\n"
 		" \"totals\": {\"calls\": 7, \"failed\": 1, \"bytes\": 96, \"alloc_bytes\": 64,"
 		" \"free_bytes\": 264, \"balance\": -200}}\n");
@@ -408,7 +408,7 @@ START_TEST(test_csv_report)
 	struct memstats_row rows[] = {
 		two_rows[0],
 		two_rows[1],
-		{ "x,y.c", 3, "f", "malloc", "ha_aligned_alloc_typed", "struct \"q\"", { 1, 0, 8, 16, 0 } },
+		{ "x,y.c", 3, "f", "malloc", "ha_aligned_alloc_typed", "struct \"q\"", "/bin/app", { 1, 0, 8, 16, 0 } },
 	};
 	const struct memstats_options opt = { .format = MEMSTATS_FORMAT_CSV };
 	struct report rep;
@@ -417,10 +417,10 @@ START_TEST(test_csv_report)
 	prepare(&rep, rows, NELEM(rows), &opt);
 	s = render(report_csv, &rep);
 	ck_assert_str_eq(s,
-		"file,line,func,op,api,type,calls,failed,bytes,alloc_bytes,free_bytes\n"
-		"src/app.c,42,load,malloc,malloc,,10,0,640,720,0\n"
-		"\"x,y.c\",3,f,malloc,ha_aligned_alloc_typed,\"struct \"\"q\"\"\",1,0,8,16,0\n"
-		"src/app.c,57,unload,free,free,,4,0,0,0,288\n");
+		"file,line,func,op,api,type,object,calls,failed,bytes,alloc_bytes,free_bytes\n"
+		"src/app.c,42,load,malloc,malloc,,/bin/app,10,0,640,720,0\n"
+		"\"x,y.c\",3,f,malloc,ha_aligned_alloc_typed,\"struct \"\"q\"\"\",/bin/app,1,0,8,16,0\n"
+		"src/app.c,57,unload,free,free,,/bin/app,4,0,0,0,288\n");
 	free(s);
 }
 END_TEST
@@ -434,7 +434,7 @@ START_TEST(test_csv_report_empty)
 
 	prepare(&rep, none, 0, &opt);
 	s = render(report_csv, &rep);
-	ck_assert_str_eq(s, "file,line,func,op,api,type,calls,failed,bytes,alloc_bytes,free_bytes\n");
+	ck_assert_str_eq(s, "file,line,func,op,api,type,object,calls,failed,bytes,alloc_bytes,free_bytes\n");
 	free(s);
 }
 END_TEST
@@ -487,9 +487,9 @@ static memstats_u64 number_ending_at(const char *line, size_t end)
 
 /* Three rows whose names and numbers all have different widths. */
 static const struct memstats_row text_rows[] = {
-	{ "src/app.c", 42, "load", "malloc", "malloc", NULL, { 7, 0, 640, 720, 0 } },
-	{ "src/long/path/file.c", 1234, "unload", "free", "free", NULL, { 12345, 0, 0, 0, 288 } },
-	{ "a.c", 3, "f", "calloc", "calloc", NULL, { 1, 1, 99999999, 0, 0 } },
+	{ "src/app.c", 42, "load", "malloc", "malloc", NULL, "/bin/app", { 7, 0, 640, 720, 0 } },
+	{ "src/long/path/file.c", 1234, "unload", "free", "free", NULL, "/bin/app", { 12345, 0, 0, 0, 288 } },
+	{ "a.c", 3, "f", "calloc", "calloc", NULL, "/bin/app", { 1, 1, 99999999, 0, 0 } },
 };
 
 /* Renders text_rows, typed as types[] says (NULL: none), as text into *buf;
@@ -587,8 +587,8 @@ END_TEST
 START_TEST(test_text_negative_balance)
 {
 	struct memstats_row rows[] = {
-		{ "a.c", 1, "f", "malloc", "malloc", NULL, { 1, 0, 90, 96, 0 } },
-		{ "a.c", 2, "g", "free", "free", NULL, { 3, 0, 0, 0, 296 } },
+		{ "a.c", 1, "f", "malloc", "malloc", NULL, "/bin/app", { 1, 0, 90, 96, 0 } },
+		{ "a.c", 2, "g", "free", "free", NULL, "/bin/app", { 3, 0, 0, 0, 296 } },
 	};
 	const struct memstats_options opt = { 0 };
 	struct report rep;

@@ -10,3 +10,6 @@
 #pragma pop_macro("memalign")
 #pragma pop_macro("valloc")
 #pragma pop_macro("pvalloc")
+#pragma pop_macro("MEMSTATS_SUSPENDED_")
+/* then the macros of the functions the header just declared */
+#include <memstats-define.h>

@@ -2,8 +2,7 @@
  * declares the functions they wrap. No include guard: every wrapper includes
  * it once before its #include_next, then memstats-resume.h. push/pop keeps
  * nesting right (stdlib.h -> cstdlib -> stdlib.h in C++) and restores a
- * macro only if it was defined. Its presence on the include path is what
- * memstats.h looks for. */
+ * macro only if it was defined. */
 #pragma push_macro("malloc")
 #undef malloc
 #pragma push_macro("calloc")
@@ -26,3 +25,7 @@
 #undef valloc
 #pragma push_macro("pvalloc")
 #undef pvalloc
+/* inside a suspension: memstats-define.h waits for the outermost resume */
+#pragma push_macro("MEMSTATS_SUSPENDED_")
+#undef MEMSTATS_SUSPENDED_
+#define MEMSTATS_SUSPENDED_ 1

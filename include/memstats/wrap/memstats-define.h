@@ -1,0 +1,60 @@
+/* memstats-define.h - defines the macro of each wrapped C library function,
+ * unless the function's declaring header has been included and did not
+ * declare it in this file's feature mode (strdup under -std=c99, say): then
+ * the name stays as it would be without memstats, for the compiler's
+ * diagnostics and autoconf's "#ifndef strdup" probes alike. Before any
+ * declaring header, every macro is defined: a call with no declaration in
+ * sight is still counted.
+ *
+ * No include guard: memstats.h includes it at its end and every wrapper
+ * header after its real header, outside any suspension (a wrapped header
+ * that includes another, like mm_malloc.h, must see no macro). A declaring
+ * header is known by its include guard (the same in glibc and musl); glibc's
+ * own feature gates (__USE_*) say what it declared.
+ */
+#if defined(MEMSTATS_H) && !defined(MEMSTATS_DISABLE) && !defined(MEMSTATS_SUSPENDED_)
+
+#undef malloc
+#undef calloc
+#undef realloc
+#define malloc(...)  memstats_malloc(MEMSTATS_AT_(MALLOC, "malloc"), __VA_ARGS__)
+#define calloc(...)  memstats_calloc(MEMSTATS_AT_(CALLOC, "calloc"), __VA_ARGS__)
+#define realloc(...) memstats_realloc(MEMSTATS_AT_(REALLOC, "realloc"), __VA_ARGS__)
+#ifndef MEMSTATS_NO_FREE
+#undef free
+#define free(...)    memstats_free(MEMSTATS_AT_(FREE, "free"), __VA_ARGS__)
+#endif
+
+#undef posix_memalign
+#if !defined(_STDLIB_H) || defined(_MM_MALLOC_H_INCLUDED) || !defined(__GLIBC__) || defined(__USE_XOPEN2K)
+#define posix_memalign(...) memstats_posix_memalign(MEMSTATS_AT_(MALLOC, "posix_memalign"), __VA_ARGS__)
+#endif
+
+#undef aligned_alloc
+#if !defined(_STDLIB_H) || !defined(__GLIBC__) || defined(__USE_ISOC11)
+#define aligned_alloc(...) memstats_aligned_alloc(MEMSTATS_AT_(MALLOC, "aligned_alloc"), __VA_ARGS__)
+#endif
+
+#undef valloc
+#if !defined(_STDLIB_H) || defined(_MALLOC_H) || !defined(__GLIBC__) || defined(__USE_MISC) || \
+	(defined(__USE_XOPEN_EXTENDED) && !defined(__USE_XOPEN2K))
+#define valloc(...) memstats_valloc(MEMSTATS_AT_(MALLOC, "valloc"), __VA_ARGS__)
+#endif
+
+/* only <malloc.h> declares these, in every mode */
+#undef memalign
+#undef pvalloc
+#define memalign(...) memstats_memalign(MEMSTATS_AT_(MALLOC, "memalign"), __VA_ARGS__)
+#define pvalloc(...)  memstats_pvalloc(MEMSTATS_AT_(MALLOC, "pvalloc"), __VA_ARGS__)
+
+#undef strdup
+#if !defined(_STRING_H) || !defined(__GLIBC__) || defined(__USE_XOPEN_EXTENDED) || defined(__USE_XOPEN2K8)
+#define strdup(...) memstats_strdup(MEMSTATS_AT_(STRDUP, "strdup"), __VA_ARGS__)
+#endif
+
+#undef strndup
+#if !defined(_STRING_H) || !defined(__GLIBC__) || defined(__USE_XOPEN2K8)
+#define strndup(...) memstats_strndup(MEMSTATS_AT_(STRNDUP, "strndup"), __VA_ARGS__)
+#endif
+
+#endif
