@@ -93,7 +93,8 @@ deps:
 
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 ITEST_SRCS  := $(wildcard tests/integration/test_*.c)
-ITESTS      := $(ITEST_SRCS:tests/integration/%.c=$(B)/tests/%) $(B)/tests/static_basic $(B)/tests/test_cxx
+ITESTS      := $(ITEST_SRCS:tests/integration/%.c=$(B)/tests/%) $(B)/tests/static_basic $(B)/tests/static_report \
+	       $(B)/tests/test_cxx
 
 # C++ tests use the C compiler's sibling: clang++ with clang, else $(CXX).
 TEST_CXX    := $(if $(findstring clang,$(notdir $(CC))),$(subst clang,clang++,$(CC)),$(CXX))
@@ -110,15 +111,26 @@ $(B)/tests/test_%: tests/integration/test_%.c tests/integration/itest.h $(B)/lib
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(INSTR_CFLAGS) $(CHECK_CFLAGS) \
 		$< -o $@ $(INSTR_LIBS) $(CHECK_LIBS)
 
-# The same program linked statically: the runtime must still be pulled in.
-$(B)/tests/static_basic: tests/integration/test_basic.c tests/integration/itest.h $(B)/libmemstats.a | deps
+# An instrumented plugin of two files, for test_dso.
+$(B)/tests/libplugin.so: $(wildcard tests/integration/plugin/*.c) $(B)/libmemstats.so $(B)/flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -shared -Wall -Wextra -Werror $(INSTR_CFLAGS) $(filter %.c,$^) -o $@ $(INSTR_LIBS)
+
+$(B)/tests/test_dso: tests/integration/test_dso.c tests/integration/itest.h $(B)/tests/libplugin.so $(B)/flags | deps
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(INSTR_CFLAGS) $(CHECK_CFLAGS) \
+		-DPLUGIN='"$(abspath $(B)/tests/libplugin.so)"' $< -o $@ $(INSTR_LIBS) -ldl $(CHECK_LIBS)
+
+# The same programs linked statically: the runtime must still be pulled in,
+# and report at exit after the program's destructors.
+$(B)/tests/static_%: tests/integration/test_%.c tests/integration/itest.h $(B)/libmemstats.a $(B)/flags | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(INSTR_CFLAGS) $(CHECK_CFLAGS) \
 		$< -o $@ -static -L$(B) -lmemstats $(shell pkg-config --static --libs check) -pthread
 
 $(B)/tests/test_cxx: tests/integration/test_cxx.cc $(B)/libmemstats.so | deps
 	@mkdir -p $(@D)
-	$(TEST_CXX) $(CFLAGS) -std=c++17 -Wall -Wextra -Werror $(INSTR_CFLAGS) $(CHECK_CFLAGS) \
+	$(TEST_CXX) $(CFLAGS) -std=c++17 -Wall -Wextra -Wold-style-cast -Wzero-as-null-pointer-constant -Werror \
+		$(INSTR_CFLAGS) $(CHECK_CFLAGS) \
 		$< -o $@ $(INSTR_LIBS) $(CHECK_LIBS)
 
 check: check-unit check-integration check-header

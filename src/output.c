@@ -48,16 +48,40 @@ int output_expand(const char *tmpl, long pid, char *out, size_t size)
 	return 0;
 }
 
-/* Something that is not a regular file (a device, a FIFO, /proc/self/fd/1)
- * is written as it is: replacing it would destroy it, and a reader of it
- * takes what comes. */
+/* Whether path names an open file descriptor (/proc/self/fd/1, /dev/stdout,
+ * /dev/fd/2), directly or through symbolic links: what it resolves to is
+ * someone's open file, to append to, never to replace. */
+static int names_a_descriptor(const char *path)
+{
+	char buf[2][PATH_MAX];
+	const char *p = path;
+
+	for (int hop = 0; hop < 8; hop++) {
+		ssize_t n;
+
+		if (!strncmp(p, "/proc/", 6) || !strncmp(p, "/dev/fd/", 8))
+			return 1;
+		n = readlink(p, buf[hop & 1], sizeof(buf[0]) - 1);
+		if (n <= 0 || buf[hop & 1][0] != '/')
+			return 0; /* not a link, or a relative one: /dev/stdout's is absolute */
+		buf[hop & 1][n] = '\0';
+		p = buf[hop & 1];
+	}
+	return 0;
+}
+
+/* Something that is not a regular file (a device, a FIFO, a descriptor) is
+ * written as it is: replacing it would destroy it, and its reader takes what
+ * comes. Opened without blocking, so a FIFO nobody reads is an error (ENXIO),
+ * not a program hung at exit. */
 static int write_in_place(const char *path, const struct report *rep, int flags)
 {
 	struct writer w;
-	int fd = open(path, O_WRONLY | O_CLOEXEC | flags, 0666), rc, err;
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK | flags, 0666), rc, err;
 
 	if (fd < 0)
 		return -1;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	w_init(&w, fd);
 	rc = report_write(rep, &w);
 	err = errno;
@@ -74,7 +98,7 @@ int output_to_path(const char *path, const struct report *rep)
 	struct writer w;
 	int fd, err;
 
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+	if ((stat(path, &st) == 0 && !S_ISREG(st.st_mode)) || names_a_descriptor(path))
 		return write_in_place(path, rep, O_APPEND);
 	/* a symbolic link stays: the file it names gets the report */
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {

@@ -37,7 +37,7 @@ struct listed {                           /* a C++ site, listed at its first cal
 	size_t obj;                       /* index in objects[] */
 };
 
-static pthread_mutex_t lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+static pthread_mutex_t first_lock, *lock = &first_lock; /* recursive: set up by registry_init() */
 static struct object *objects;
 static size_t nobjects, cap_objects;
 static struct listed *listed;
@@ -116,8 +116,7 @@ void memstats__register(struct memstats_site *start, struct memstats_site *stop,
 {
 	ssize_t i;
 
-	runtime_init();
-	pthread_mutex_lock(&lock);
+	registry_hold();
 	i = object_at(anchor);
 	if (i < 0)
 		warnf_fd(2, "memstats: out of memory: the sites of one object will not be reported\n");
@@ -125,14 +124,14 @@ void memstats__register(struct memstats_site *start, struct memstats_site *stop,
 		objects[i].start = start;
 		objects[i].stop = stop;
 	}
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(lock);
 }
 
 void registry_list(struct memstats_site *s)
 {
 	ssize_t i;
 
-	pthread_mutex_lock(&lock);
+	registry_hold(); /* may come first: a C++ static initializer allocates before our constructors */
 	if (!(__atomic_load_n(&s->flags, __ATOMIC_ACQUIRE) & MEMSTATS_SITE_LISTED)) {
 		struct listed *grown = grow(listed, &cap_listed, nlisted, sizeof(*listed));
 
@@ -144,7 +143,7 @@ void registry_list(struct memstats_site *s)
 		/* listed, or given up on: either way never looked up again */
 		__atomic_or_fetch(&s->flags, MEMSTATS_SITE_LISTED, __ATOMIC_RELEASE);
 	}
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(lock);
 }
 
 static char *dup_or_null(const char *s, int *fail)
@@ -268,21 +267,21 @@ void memstats__unregister(struct memstats_site *start, struct memstats_site *sto
 
 	(void)start;
 	(void)stop;
-	pthread_mutex_lock(&lock);
+	registry_hold();
 	for (size_t i = 0; i < nobjects; i++) {
 		if (!objects[i].retired && objects[i].base == base) {
 			retire(i);
 			break;
 		}
 	}
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(lock);
 }
 
 size_t registry_objects(void)
 {
-	pthread_mutex_lock(&lock);
+	registry_hold();
 	size_t n = nobjects;
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(lock);
 	return n;
 }
 
@@ -387,12 +386,13 @@ ssize_t registry_snapshot(struct memstats_row **rows)
 
 void registry_hold(void)
 {
-	pthread_mutex_lock(&lock);
+	runtime_init(); /* sets the lock up the first time */
+	pthread_mutex_lock(lock);
 }
 
 void registry_release(void)
 {
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(lock);
 }
 
 memstats_size_t memstats_foreach_site(int (*fn)(const struct memstats_row *row, void *arg), void *arg)
@@ -440,24 +440,40 @@ void memstats_reset(void)
  * another thread of the parent was doing. */
 static void before_fork(void)
 {
-	pthread_mutex_lock(&lock);
+	registry_hold();
 }
 
 static void after_fork_parent(void)
 {
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(lock);
 }
 
-/* The child's thread is not the one that locked (a recursive mutex knows its
- * owner): start it anew, the registry is whole. */
+static void init_lock(pthread_mutex_t *l)
+{
+	pthread_mutexattr_t attr;
+
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(l, &attr);
+	pthread_mutexattr_destroy(&attr);
+}
+
+/* The child gets a fresh lock, the registry being whole: the old one is held
+ * by the forking thread under its parent's identity, which a recursive mutex
+ * (and TSan) would go on seeing. Its few bytes per fork are not worth
+ * reclaiming. */
 static void after_fork_child(void)
 {
-	pthread_mutex_t fresh = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+	pthread_mutex_t *fresh = malloc(sizeof(*fresh));
 
-	lock = fresh;
+	init_lock(fresh ? fresh : lock);
+	if (fresh)
+		lock = fresh;
 }
 
+/* Once, before any use of the lock (runtime_init() sees to it). */
 void registry_init(void)
 {
+	init_lock(&first_lock);
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }

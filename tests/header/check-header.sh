@@ -91,6 +91,46 @@ for std in c99 c11 c17 gnu11; do
 		-std=$std -pedantic -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wconversion -Werror
 done
 
+# 4b. A function the file's mode does not declare stays undeclared, exactly as
+#     without memstats: the compiler's diagnostic, and autoconf's probe.
+cat >"$T/c99.c" <<'EOF'
+#include <stdlib.h>
+#include <string.h>
+char *copy(const char *s) { return strdup(s); }
+EOF
+if $CC $INC -include memstats.h -std=c99 -Werror=implicit-function-declaration -c "$T/c99.c" -o "$T/c.o" >"$T/log" 2>&1; then
+	ko "-std=c99: strdup undeclared, as without memstats"
+elif grep -q 'implicit declaration of function .strdup' "$T/log"; then
+	ok "-std=c99: strdup undeclared, as without memstats"
+else
+	ko "-std=c99: strdup undeclared, as without memstats"
+fi
+cat >"$T/probe.c" <<'EOF'
+#include <stdlib.h>
+#include <string.h>
+int main(void)
+{
+#ifndef strdup
+	(void) strdup;
+#endif
+#ifndef aligned_alloc
+	(void) aligned_alloc;
+#endif
+	return 0;
+}
+EOF
+probe() { $CC $INC "$@" -c "$T/probe.c" -o "$T/p.o" >>"$T/log" 2>&1 && echo yes || echo no; }
+: >"$T/log"
+for mode in "-std=c99" "-std=gnu99" "-std=c11" "-std=c99 -D_POSIX_C_SOURCE=200809L"; do
+	# shellcheck disable=SC2086
+	without=$(probe $mode) with=$(probe $mode -include memstats.h)
+	if [ "$without" = "$with" ]; then
+		ok "autoconf-style declaration probe, $mode: '$with' as without memstats"
+	else
+		ko "autoconf-style declaration probe, $mode: '$with', without memstats '$without'"
+	fi
+done
+
 # 5. Escape hatches.
 cat >"$T/members.c" <<'EOF'
 #include <stdlib.h>

@@ -100,16 +100,20 @@ static inline int count_of(const char *haystack, const char *needle)
 	return n;
 }
 
-/* Runs this very program again as "prog child MODE" with the extra
- * environment env (NULL-terminated "NAME=value" strings), stdout and stderr
- * to out_path and err_path. Returns the exit status, or -1. */
-static inline int run_child(const char *mode, const char *const *env, const char *out_path, const char *err_path)
+/* Runs this very program again as "prog child MODE" in the directory cwd
+ * (NULL: this one) with the extra environment env (NULL-terminated
+ * "NAME=value" strings), stdout and stderr to out_path and err_path.
+ * Returns the exit status, or -1. */
+static inline int run_child(const char *mode, const char *const *env, const char *cwd, const char *out_path,
+			    const char *err_path)
 {
 	const char *self = getenv("ITEST_SELF");
+	char path[4096];
 	pid_t pid;
 	int status;
 
 	ck_assert_msg(self != NULL, "ITEST_SELF must name this test binary (the Makefile sets it)");
+	self = realpath(self, path); /* still right after the child's chdir */
 	pid = fork();
 	if (pid == 0) {
 		static const char *const vars[] = { "MEMSTATS_OUTPUT", "MEMSTATS_FORMAT", "MEMSTATS_SORT",
@@ -124,6 +128,8 @@ static inline int run_child(const char *mode, const char *const *env, const char
 			_exit(126);
 		dup2(out, 1);
 		dup2(err, 2);
+		if (cwd && chdir(cwd) != 0)
+			_exit(125);
 		execl(self, self, "child", mode, (char *)NULL);
 		_exit(127);
 	}

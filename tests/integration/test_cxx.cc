@@ -24,7 +24,7 @@ static int site_calls(unsigned line, const char *api)
 		return 0;
 	}, &q);
 	ck_assert_int_eq(q.found, 1);
-	return (int)q.calls;
+	return static_cast<int>(q.calls);
 }
 
 template <typename T> static T *make_array(size_t n, unsigned *line)
@@ -32,6 +32,42 @@ template <typename T> static T *make_array(size_t n, unsigned *line)
 	T *p = static_cast<T *>(std::calloc(n, sizeof(T))); *line = __LINE__;
 	return p;
 }
+
+// The forms g++ could not build when sites lived in a section: inline
+// functions, members defined in the class, templates (COMDAT records).
+struct buffer {
+	char *p;
+	unsigned line;
+	buffer() : p(static_cast<char *>(std::malloc(10))), line(__LINE__) {}
+	~buffer() { std::free(p); }
+};
+
+inline void *inline_alloc(std::size_t n, unsigned *line)
+{
+	void *p = malloc(n); *line = __LINE__;
+	return p;
+}
+
+// With a comma in the argument: the macros are variadic.
+template <int A, int B> struct pick { static const int value = A > B ? A : B; };
+
+START_TEST(test_comdat_sites)
+{
+	unsigned li = 0;
+	{
+		buffer b;
+		ck_assert_int_eq(site_calls(b.line, "malloc"), 1);
+	}
+	free(inline_alloc(3, &li));
+	free(inline_alloc(4, &li));
+	ck_assert_int_eq(site_calls(li, "malloc"), 2);
+
+	void *p = malloc(pick<2, 3>::value); unsigned lp = __LINE__;
+	free(p);
+	ck_assert_int_eq(site_calls(lp, "malloc"), 1);
+	static_assert(noexcept(std::malloc(1)), "the wrappers are noexcept, like the C library's");
+}
+END_TEST
 
 START_TEST(test_std_qualified)
 {
@@ -52,8 +88,9 @@ START_TEST(test_templates_and_lambdas)
 	double *d = make_array<double>(4, &ld);
 	std::free(a);
 	std::free(d);
-	// one site per instantiation: both at the same line
+	// one record per instantiation, one row per line: they add up
 	ck_assert_uint_eq(li, ld);
+	ck_assert_int_eq(site_calls(li, "calloc"), 2);
 	auto f = [&ll]() { std::free(std::malloc(1)); ll = __LINE__; };
 	f();
 	f();
@@ -80,6 +117,7 @@ int main()
 {
 	Suite *s = suite_create("c++");
 	TCase *tc = tcase_create("c++");
+	tcase_add_test(tc, test_comdat_sites);
 	tcase_add_test(tc, test_std_qualified);
 	tcase_add_test(tc, test_templates_and_lambdas);
 	tcase_add_test(tc, test_library_containers_still_work);

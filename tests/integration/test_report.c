@@ -14,9 +14,18 @@ enum { L_MALLOC = __LINE__ }; static char *child_malloc(void) { return malloc(10
 enum { L_STRNDUP = __LINE__ }; static void child_strndup(void) { free(strndup("abcdef", 3)); }
 enum { L_FREENULL = __LINE__ }; static void child_free_null(void) { free(NULL); }
 
+/* Freed by a destructor: the report at exit comes after it. */
+static char *global;
+enum { L_GLOBAL = __LINE__ }; static void child_global(void) { global = malloc(100); }
+enum { L_DTOR = __LINE__ }; __attribute__((destructor)) static void child_dtor(void) { free(global); }
+
 static int child_main(const char *mode)
 {
 	char *a;
+
+	if (strcmp(mode, "daemon") == 0 && chdir("/") != 0) /* as daemons do */
+		return 3;
+	child_global();
 
 	printf("child output\n"); /* buffered when stdout is a file */
 	a = child_malloc();
@@ -44,7 +53,7 @@ static void run(struct run *r, const char *mode, const char *const *env)
 	make_tmpdir(r->dir, sizeof(r->dir));
 	snprintf(r->out_path, sizeof(r->out_path), "%s/stdout", r->dir);
 	snprintf(r->err_path, sizeof(r->err_path), "%s/stderr", r->dir);
-	r->status = run_child(mode, env, r->out_path, r->err_path);
+	r->status = run_child(mode, env, r->dir, r->out_path, r->err_path);
 	r->out = slurp(r->out_path);
 	r->err = slurp(r->err_path);
 	ck_assert_ptr_nonnull(r->out);
@@ -216,6 +225,42 @@ START_TEST(test_dump_writes_like_exit)
 }
 END_TEST
 
+START_TEST(test_destructors_run_before_the_report)
+{
+	struct run r;
+	const char *env[] = { "MEMSTATS_FORMAT=csv", NULL };
+	char row[4400];
+
+	run(&r, "plain", env);
+	snprintf(row, sizeof(row), "\n%s,%d,child_dtor,free,free,,%s,1,0,0,0,", __FILE__, L_DTOR, self_path());
+	ck_assert_ptr_nonnull(strstr(r.err, row));
+	done(&r);
+}
+END_TEST
+
+/* A relative MEMSTATS_OUTPUT is where the program started, whatever
+ * directory it is in when it exits. */
+START_TEST(test_relative_output_after_chdir)
+{
+	const char *env[] = { "MEMSTATS_OUTPUT=sub/r.json", "MEMSTATS_FORMAT=json", NULL };
+	char dir[256], sub[300], out[300], err[300], report[300];
+	char *json;
+
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	snprintf(out, sizeof(out), "%s/stdout", dir);
+	snprintf(err, sizeof(err), "%s/stderr", dir);
+	snprintf(report, sizeof(report), "%s/sub/r.json", dir);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	ck_assert_int_eq(run_child("daemon", env, dir, out, err), 0);
+	json = slurp(report);
+	ck_assert_ptr_nonnull(json);
+	ck_assert_ptr_nonnull(strstr(json, "\"func\": \"child_strndup\""));
+	(free)(json);
+	rm_tree(dir);
+}
+END_TEST
+
 START_TEST(test_unwritable_path_warns)
 {
 	struct run r;
@@ -245,6 +290,8 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_csv);
 	tcase_add_test(tc, test_top_sort_match_all);
 	tcase_add_test(tc, test_dump_writes_like_exit);
+	tcase_add_test(tc, test_destructors_run_before_the_report);
+	tcase_add_test(tc, test_relative_output_after_chdir);
 	tcase_add_test(tc, test_unwritable_path_warns);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

@@ -91,6 +91,42 @@ START_TEST(test_dump_while_allocating)
 }
 END_TEST
 
+/* fork() while another thread holds the registry for a report: the child
+ * must still be able to count, report and exit (it inherits the lock). */
+static void *dump_forever(void *arg)
+{
+	int fd = *(int *)arg;
+
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED))
+		memstats_dump_fd(fd, NULL);
+	return NULL;
+}
+
+START_TEST(test_fork_while_dumping)
+{
+	int fd = open("/dev/null", O_WRONLY);
+	pthread_t th;
+
+	__atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
+	pthread_create(&th, NULL, dump_forever, &fd);
+	for (int i = 0; i < 50; i++) {
+		int status;
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			free(malloc(1));
+			memstats_dump_fd(fd, NULL);
+			exit(7); /* and the report at exit */
+		}
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 7);
+	}
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	pthread_join(th, NULL);
+	close(fd);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("threads");
@@ -100,6 +136,7 @@ int main(void)
 	tcase_add_test(tc, test_shared_sites_exact);
 	tcase_add_test(tc, test_counts_survive_thread_exit);
 	tcase_add_test(tc, test_dump_while_allocating);
+	tcase_add_test(tc, test_fork_while_dumping);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

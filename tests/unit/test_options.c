@@ -1,5 +1,6 @@
 /* test_options.c - config_parse(): the MEMSTATS_* environment. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,9 +115,11 @@ START_TEST(test_output_keywords)
 }
 END_TEST
 
+/* An absolute path is kept as it is: neither %p expanded nor normalised. */
 START_TEST(test_output_path_kept_unexpanded)
 {
 	static const char *const env[] = { "MEMSTATS_OUTPUT=/tmp/app.%p.json", NULL };
+	static const char *const odd[] = { "MEMSTATS_OUTPUT=//tmp/../x/./r.%p.json", NULL };
 	struct config cfg;
 	char *warn;
 
@@ -125,6 +128,44 @@ START_TEST(test_output_path_kept_unexpanded)
 	ck_assert_str_eq(cfg.path, "/tmp/app.%p.json");
 	ck_assert_str_eq(warn, "");
 	free(warn);
+
+	ck_assert_int_eq(parse(odd, &cfg, &warn), 0);
+	ck_assert_int_eq(cfg.output, OUTPUT_PATH);
+	ck_assert_str_eq(cfg.path, "//tmp/../x/./r.%p.json");
+	ck_assert_str_eq(warn, "");
+	free(warn);
+}
+END_TEST
+
+/* The directory the program started in, as getcwd() gives it. */
+static const char *cwd(void)
+{
+	static char buf[PATH_MAX];
+
+	ck_assert_ptr_nonnull(getcwd(buf, sizeof(buf)));
+	return buf;
+}
+
+/* A relative path is made absolute at start-up, so that a later chdir()
+ * (a daemon's to "/") does not move the report. Nothing but "cwd/" is put
+ * in front: %p stays, "." and ".." stay. */
+START_TEST(test_output_relative_path_from_cwd)
+{
+	static const char *const values[] = { "out/r.%p.json", "r.json", "./r.json", "../up/r.json", "-" };
+	char var[64], want[PATH_MAX + 64];
+	const char *env[] = { var, NULL };
+	struct config cfg;
+	char *warn;
+
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		snprintf(var, sizeof(var), "MEMSTATS_OUTPUT=%s", values[i]);
+		snprintf(want, sizeof(want), "%s/%s", cwd(), values[i]);
+		ck_assert_int_eq(parse(env, &cfg, &warn), 0);
+		ck_assert_int_eq(cfg.output, OUTPUT_PATH);
+		ck_assert_str_eq(cfg.path, want);
+		ck_assert_str_eq(warn, "");
+		free(warn);
+	}
 }
 END_TEST
 
@@ -170,6 +211,91 @@ START_TEST(test_output_path_too_long_is_bad)
 	ck_assert_str_eq(cfg.path, "");
 	check_one_shortened_warning(warn, "MEMSTATS_OUTPUT", var + strlen("MEMSTATS_OUTPUT="));
 	free(warn);
+}
+END_TEST
+
+/* "MEMSTATS_OUTPUT=" then a relative name of len bytes: "rrr...r". */
+static const char *relative_var(char *buf, size_t len)
+{
+	size_t n = strlen("MEMSTATS_OUTPUT=");
+
+	memcpy(buf, "MEMSTATS_OUTPUT=", n);
+	memset(buf + n, 'r', len);
+	buf[n + len] = '\0';
+	return buf;
+}
+
+/* cwd + "/" + value must fit cfg.path with its NUL: the value alone being
+ * short enough is not enough. */
+START_TEST(test_output_relative_path_longest)
+{
+	static char var[PATH_MAX + 32];
+	const char *env[] = { var, NULL };
+	struct config cfg;
+	char *warn;
+
+	ck_assert_uint_lt(strlen(cwd()), PATH_MAX - 2); /* room for "/" and one byte */
+	relative_var(var, PATH_MAX - 1 - strlen(cwd()) - 1); /* cwd "/" value, then NUL */
+	ck_assert_int_eq(parse(env, &cfg, &warn), 0);
+	ck_assert_int_eq(cfg.output, OUTPUT_PATH);
+	ck_assert_uint_eq(strlen(cfg.path), PATH_MAX - 1);
+	ck_assert_int_eq(strncmp(cfg.path, cwd(), strlen(cwd())), 0);
+	ck_assert_int_eq(cfg.path[strlen(cwd())], '/');
+	ck_assert_str_eq(cfg.path + strlen(cwd()) + 1, var + strlen("MEMSTATS_OUTPUT="));
+	ck_assert_str_eq(warn, "");
+	free(warn);
+}
+END_TEST
+
+START_TEST(test_output_relative_path_too_long_is_bad)
+{
+	static char var[PATH_MAX + 32];
+	size_t len = PATH_MAX - strlen(cwd()) - 1; /* one byte more than fits */
+	const char *env[] = { relative_var(var, len), NULL };
+	struct config cfg;
+	char *warn;
+
+	ck_assert_uint_lt(len, PATH_MAX); /* the value alone would fit */
+	ck_assert_int_eq(parse(env, &cfg, &warn), 1);
+	ck_assert_int_eq(cfg.output, OUTPUT_STDERR);
+	ck_assert_str_eq(cfg.path, "");
+	check_one_shortened_warning(warn, "MEMSTATS_OUTPUT", var + strlen("MEMSTATS_OUTPUT="));
+	ck_assert_ptr_nonnull(strstr(warn, "shorter than PATH_MAX"));
+	free(warn);
+}
+END_TEST
+
+/* With the current directory gone there is nothing to make the path
+ * absolute with: one warning, the default stays. An absolute path still
+ * works then. The test's own directory is restored after. */
+START_TEST(test_output_relative_path_without_cwd_is_bad)
+{
+	static const char *const rel[] = { "MEMSTATS_OUTPUT=r.json", NULL };
+	static const char *const abs[] = { "MEMSTATS_OUTPUT=/tmp/r.json", NULL };
+	char gone[] = "/tmp/memstats-unit-cwd.XXXXXX", probe[PATH_MAX];
+	int here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct config cfg;
+	char *warn;
+
+	ck_assert_int_ge(here, 0);
+	ck_assert_ptr_nonnull(mkdtemp(gone));
+	ck_assert_int_eq(chdir(gone), 0);
+	ck_assert_int_eq(rmdir(gone), 0);
+	ck_assert_ptr_null(getcwd(probe, sizeof(probe)));
+
+	ck_assert_int_eq(parse(rel, &cfg, &warn), 1);
+	ck_assert_int_eq(cfg.output, OUTPUT_STDERR);
+	check_one_warning(warn, "MEMSTATS_OUTPUT", "r.json");
+	free(warn);
+
+	ck_assert_int_eq(parse(abs, &cfg, &warn), 0);
+	ck_assert_int_eq(cfg.output, OUTPUT_PATH);
+	ck_assert_str_eq(cfg.path, "/tmp/r.json");
+	ck_assert_str_eq(warn, "");
+	free(warn);
+
+	ck_assert_int_eq(fchdir(here), 0);
+	close(here);
 }
 END_TEST
 
@@ -454,8 +580,12 @@ Suite *suite_options(void)
 	tcase_add_test(tc, test_defaults_when_unset);
 	tcase_add_test(tc, test_output_keywords);
 	tcase_add_test(tc, test_output_path_kept_unexpanded);
+	tcase_add_test(tc, test_output_relative_path_from_cwd);
 	tcase_add_test(tc, test_output_empty_is_bad);
 	tcase_add_test(tc, test_output_path_too_long_is_bad);
+	tcase_add_test(tc, test_output_relative_path_longest);
+	tcase_add_test(tc, test_output_relative_path_too_long_is_bad);
+	tcase_add_test(tc, test_output_relative_path_without_cwd_is_bad);
 	tcase_add_test(tc, test_format_keywords);
 	tcase_add_test(tc, test_format_yaml_is_bad);
 	tcase_add_test(tc, test_sort_keywords);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "memstats-int.h"
@@ -133,6 +134,58 @@ static char *file_contents(const char *path)
 	s = fd_contents(fd, NULL);
 	close(fd);
 	return s;
+}
+
+static int not_dot(const struct dirent *e)
+{
+	return strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+}
+
+/* The names in dir, sorted, each followed by a space: all of them, so that
+ * a temporary file left behind shows. */
+static const char *dir_names(void)
+{
+	static char names[512];
+	struct dirent **list;
+	size_t len = 0;
+	int n = scandir(dir, &list, not_dot, alphasort);
+
+	ck_assert_int_ge(n, 0);
+	names[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s ", list[i]->d_name);
+		ck_assert_uint_lt(len, sizeof(names));
+		free(list[i]);
+	}
+	free(list);
+	return names;
+}
+
+/* What a pipe or FIFO gives until its last writer is gone; fd_contents()
+ * cannot be used, it seeks. A non-blocking fd must have it all buffered. */
+static char *read_all(int fd)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	ssize_t r;
+
+	ck_assert_ptr_nonnull(buf);
+	while ((r = read(fd, buf + n, cap - n - 1)) > 0)
+		n += (size_t)r;
+	ck_assert_int_eq(r, 0);
+	ck_assert_uint_lt(n, cap - 1); /* a full buffer would look like EOF */
+	buf[n] = '\0';
+	return buf;
+}
+
+/* The lowest free descriptor: a call that leaks one moves it. */
+static int next_fd(void)
+{
+	int fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	return fd;
 }
 
 static const struct memstats_row sample_rows[] = {
@@ -271,6 +324,262 @@ START_TEST(test_to_path_onto_directory)
 }
 END_TEST
 
+/* ---- output_to_path() onto what is not a regular file ------------------- */
+
+/* A symbolic link stays: the file it names is replaced, atomically like a
+ * plain file, through a temporary file next to the target. */
+START_TEST(test_to_path_symlink_to_file)
+{
+	struct report rep;
+	struct stat link_before, link_after, target_before, target_after;
+	char target[64], *got, *want;
+	int fd;
+
+	fd = open(in_dir("target"), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "old\n", 4), 4);
+	close(fd);
+	ck_assert_int_eq(symlink("target", in_dir("link")), 0);
+	ck_assert_int_eq(lstat(in_dir("link"), &link_before), 0);
+	ck_assert_int_eq(lstat(in_dir("target"), &target_before), 0);
+
+	sample_report(&rep);
+	ck_assert_int_eq(output_to_path(in_dir("link"), &rep), 0);
+
+	ck_assert_int_eq(lstat(in_dir("link"), &link_after), 0);
+	ck_assert(S_ISLNK(link_after.st_mode));
+	ck_assert_uint_eq(link_after.st_ino, link_before.st_ino);
+	ck_assert_int_eq(readlink(in_dir("link"), target, sizeof(target)), 6);
+	ck_assert_int_eq(memcmp(target, "target", 6), 0);
+
+	ck_assert_int_eq(lstat(in_dir("target"), &target_after), 0);
+	ck_assert(S_ISREG(target_after.st_mode));
+	ck_assert_uint_ne(target_after.st_ino, target_before.st_ino); /* renamed over */
+	got = file_contents(in_dir("target"));
+	want = expected(&rep);
+	ck_assert_str_eq(got, want);
+	ck_assert_str_eq(dir_names(), "link target ");
+	free(got);
+	free(want);
+}
+END_TEST
+
+/* A chain of links ends at one file, in another directory: every link
+ * stays, and the temporary file is made (and gone) beside the target. */
+START_TEST(test_to_path_symlink_chain)
+{
+	struct report rep;
+	struct stat st;
+	char *got, *want;
+
+	ck_assert_int_eq(mkdir(in_dir("sub"), 0700), 0);
+	ck_assert_int_eq(symlink("sub/target", in_dir("second")), 0);
+	ck_assert_int_eq(symlink("second", in_dir("first")), 0);
+	ck_assert_int_eq(close(open(in_dir("sub/target"), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)), 0);
+
+	sample_report(&rep);
+	ck_assert_int_eq(output_to_path(in_dir("first"), &rep), 0);
+
+	ck_assert_int_eq(lstat(in_dir("first"), &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	ck_assert_int_eq(lstat(in_dir("second"), &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	ck_assert_int_eq(lstat(in_dir("sub/target"), &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	got = file_contents(in_dir("sub/target"));
+	want = expected(&rep);
+	ck_assert_str_eq(got, want);
+	ck_assert_str_eq(dir_names(), "first second sub ");
+
+	/* nothing else in sub: the fixture would remove only empty directories */
+	ck_assert_int_eq(unlink(in_dir("sub/target")), 0);
+	ck_assert_int_eq(rmdir(in_dir("sub")), 0);
+	free(got);
+	free(want);
+}
+END_TEST
+
+/* A link to nothing yet: the report is created where it points, and the
+ * link stays a link. */
+START_TEST(test_to_path_dangling_symlink)
+{
+	struct report rep;
+	struct stat st;
+	char *got, *want;
+
+	ck_assert_int_eq(symlink("target", in_dir("link")), 0);
+
+	sample_report(&rep);
+	ck_assert_int_eq(output_to_path(in_dir("link"), &rep), 0);
+
+	ck_assert_int_eq(lstat(in_dir("link"), &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	ck_assert_int_eq(lstat(in_dir("target"), &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	got = file_contents(in_dir("target"));
+	want = expected(&rep);
+	ck_assert_str_eq(got, want);
+	ck_assert_str_eq(dir_names(), "link target ");
+	free(got);
+	free(want);
+}
+END_TEST
+
+/* A link into a directory that does not exist: the error is the open's,
+ * and neither the link nor anything else is touched. */
+START_TEST(test_to_path_dangling_symlink_missing_dir)
+{
+	struct report rep;
+	struct stat st;
+
+	ck_assert_int_eq(symlink("missing/target", in_dir("link")), 0);
+
+	sample_report(&rep);
+	errno = 0;
+	ck_assert_int_eq(output_to_path(in_dir("link"), &rep), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(lstat(in_dir("link"), &st), 0);
+	ck_assert(S_ISLNK(st.st_mode));
+	ck_assert_str_eq(dir_names(), "link ");
+}
+END_TEST
+
+/* A FIFO is written into, not replaced: its reader gets the report. The
+ * reader opens first (non-blocking), or the writer's open would wait. */
+START_TEST(test_to_path_fifo)
+{
+	struct report rep;
+	struct stat st;
+	char *got, *want;
+	int rd;
+
+	ck_assert_int_eq(mkfifo(in_dir("fifo"), 0600), 0);
+	rd = open(in_dir("fifo"), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ck_assert_int_ge(rd, 0);
+
+	sample_report(&rep);
+	ck_assert_int_eq(output_to_path(in_dir("fifo"), &rep), 0);
+
+	got = read_all(rd); /* EOF: the writer has closed its end */
+	want = expected(&rep);
+	ck_assert_str_eq(got, want);
+	ck_assert_int_eq(lstat(in_dir("fifo"), &st), 0);
+	ck_assert(S_ISFIFO(st.st_mode));
+	ck_assert_str_eq(dir_names(), "fifo ");
+	close(rd);
+	free(got);
+	free(want);
+}
+END_TEST
+
+/* A FIFO that nobody reads: an error, not a writer blocked forever (at exit,
+ * that would hang the program). */
+START_TEST(test_to_path_fifo_without_reader)
+{
+	struct report rep;
+
+	ck_assert_int_eq(mkfifo(in_dir("fifo"), 0600), 0);
+	sample_report(&rep);
+	errno = 0;
+	ck_assert_int_eq(output_to_path(in_dir("fifo"), &rep), -1);
+	ck_assert_int_eq(errno, ENXIO);
+	ck_assert_str_eq(dir_names(), "fifo ");
+}
+END_TEST
+
+/* /proc/self/fd/N for a descriptor open on a regular file (prog > log): the
+ * report is appended to what the program wrote; the file is not replaced,
+ * so the program's descriptor still names it. */
+START_TEST(test_to_path_proc_self_fd_regular_file)
+{
+	struct report rep;
+	struct stat st;
+	char fdpath[64], *got, *want, *both;
+	int fd = open(in_dir("log"), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "program output\n", 15), 15);
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	sample_report(&rep);
+	ck_assert_int_eq(output_to_path(fdpath, &rep), 0);
+
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_uint_eq(st.st_nlink, 1); /* still the file named log */
+	got = file_contents(in_dir("log"));
+	want = expected(&rep);
+	both = malloc(15 + strlen(want) + 1);
+	strcpy(both, "program output\n");
+	strcat(both, want);
+	ck_assert_str_eq(got, both);
+	ck_assert_str_eq(dir_names(), "log ");
+	close(fd);
+	free(got);
+	free(want);
+	free(both);
+}
+END_TEST
+
+/* /proc/self/fd/N names the caller's own descriptor: the report goes down
+ * that pipe, nothing is created, no descriptor is left open. */
+START_TEST(test_to_path_proc_self_fd_pipe)
+{
+	struct report rep;
+	struct stat st;
+	char path[64], *got, *want;
+	int p[2], free_fd;
+
+	ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", p[1]);
+	free_fd = next_fd();
+
+	sample_report(&rep);
+	ck_assert_int_eq(output_to_path(path, &rep), 0);
+
+	ck_assert_int_eq(next_fd(), free_fd);
+	ck_assert_int_eq(fstat(p[1], &st), 0);
+	ck_assert(S_ISFIFO(st.st_mode));
+	ck_assert_int_eq(lstat(path, &st), 0); /* still the fd's own link */
+	ck_assert(S_ISLNK(st.st_mode));
+	close(p[1]);
+	got = read_all(p[0]);
+	want = expected(&rep);
+	ck_assert_str_eq(got, want);
+	ck_assert_str_eq(dir_names(), "");
+	close(p[0]);
+	free(got);
+	free(want);
+}
+END_TEST
+
+/* A device stays a device. Only root can make one, and only a copy of
+ * /dev/null in the test's directory is written to, never a real one. */
+START_TEST(test_to_path_char_device)
+{
+	struct report rep;
+	struct stat st;
+	int fd;
+
+	if (geteuid() != 0)
+		return; /* mknod of a device needs root */
+	if (mknod(in_dir("null"), S_IFCHR | 0666, makedev(1, 3)) != 0)
+		return; /* no CAP_MKNOD here (a container): nothing to check */
+	fd = open(in_dir("null"), O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && errno == EACCES)
+		return; /* a nodev mount: no device can be opened here */
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+
+	sample_report(&rep);
+	ck_assert_int_eq(output_to_path(in_dir("null"), &rep), 0);
+
+	ck_assert_int_eq(lstat(in_dir("null"), &st), 0);
+	ck_assert(S_ISCHR(st.st_mode));
+	ck_assert_uint_eq(st.st_rdev, makedev(1, 3));
+	ck_assert_int_eq(st.st_size, 0);
+	ck_assert_str_eq(dir_names(), "null ");
+}
+END_TEST
+
 Suite *suite_output(void)
 {
 	Suite *s = suite_create("output");
@@ -287,6 +596,15 @@ Suite *suite_output(void)
 	tcase_add_test(path, test_to_path_missing_dir);
 	tcase_add_test(path, test_to_path_read_only_dir);
 	tcase_add_test(path, test_to_path_onto_directory);
+	tcase_add_test(path, test_to_path_symlink_to_file);
+	tcase_add_test(path, test_to_path_symlink_chain);
+	tcase_add_test(path, test_to_path_dangling_symlink);
+	tcase_add_test(path, test_to_path_dangling_symlink_missing_dir);
+	tcase_add_test(path, test_to_path_fifo);
+	tcase_add_test(path, test_to_path_fifo_without_reader);
+	tcase_add_test(path, test_to_path_proc_self_fd_pipe);
+	tcase_add_test(path, test_to_path_proc_self_fd_regular_file);
+	tcase_add_test(path, test_to_path_char_device);
 	suite_add_tcase(s, path);
 	return s;
 }
