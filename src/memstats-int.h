@@ -32,6 +32,15 @@ static inline memstats_u64 counter_get(const memstats_u64 *c)
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
+static inline void counters_add(struct memstats_counters *t, const struct memstats_counters *c)
+{
+	t->calls += c->calls;
+	t->failed += c->failed;
+	t->bytes += c->bytes;
+	t->alloc_bytes += c->alloc_bytes;
+	t->free_bytes += c->free_bytes;
+}
+
 /* C sites are listed from their section; a C++ site at its first call. */
 MS_HIDDEN void registry_list(struct memstats_site *s);
 
@@ -124,6 +133,9 @@ MS_HIDDEN void report_text(const struct report *rep, struct writer *w);
 MS_HIDDEN void report_json(const struct report *rep, struct writer *w);
 MS_HIDDEN void report_csv(const struct report *rep, struct writer *w);
 MS_HIDDEN int64_t report_balance(const struct memstats_counters *c);
+/* Orders rows by file, line, then what tells two sites on one line apart. */
+MS_HIDDEN int row_cmp_site(const struct memstats_row *a, const struct memstats_row *b);
+MS_HIDDEN int str_cmp(const char *a, const char *b);   /* strcmp, NULL as "" */
 
 /* ---- output.c: where a report goes ------------------------------------ */
 

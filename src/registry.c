@@ -174,15 +174,6 @@ static int same_site(const struct memstats_site *a, const struct memstats_site *
 	       !strcmp(a->api, b->api) && !(a->type ? b->type && !strcmp(a->type, b->type) : !!b->type);
 }
 
-static void add_counters(struct memstats_counters *t, const struct memstats_counters *c)
-{
-	t->calls += c->calls;
-	t->failed += c->failed;
-	t->bytes += c->bytes;
-	t->alloc_bytes += c->alloc_bytes;
-	t->free_bytes += c->free_bytes;
-}
-
 static void free_copy(struct memstats_site *sites, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -209,7 +200,7 @@ static int merge_retired(struct memstats_site *copy, size_t n, const char *name)
 		if (k < n)
 			continue;
 		for (k = 0; k < n; k++)
-			add_counters(&o->start[k].c, &copy[k].c);
+			counters_add(&o->start[k].c, &copy[k].c);
 		return 1;
 	}
 	return 0;
@@ -332,23 +323,13 @@ static void fill_one(struct memstats_site *s, const char *object, void *arg)
 		snapshot_site(&f->rows[f->n++], s, object);
 }
 
-static int cmp_str(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "");
-}
-
+/* Rows of one site, in one object, sort next to each other. */
 static int cmp_key(const void *pa, const void *pb)
 {
 	const struct memstats_row *a = pa, *b = pb;
-	int d;
+	int d = str_cmp(a->object, b->object);
 
-	if ((d = cmp_str(a->object, b->object)) || (d = cmp_str(a->file, b->file)))
-		return d;
-	if (a->line != b->line)
-		return a->line < b->line ? -1 : 1;
-	if ((d = cmp_str(a->api, b->api)) || (d = cmp_str(a->func, b->func)))
-		return d;
-	return cmp_str(a->type, b->type);
+	return d ? d : row_cmp_site(a, b);
 }
 
 /* One row per site: a reloaded object's live sites and its earlier life's
@@ -360,7 +341,7 @@ static size_t merge_rows(struct memstats_row *rows, size_t n)
 	qsort(rows, n, sizeof(*rows), cmp_key);
 	for (size_t i = 0; i < n; i++) {
 		if (k && cmp_key(&rows[k - 1], &rows[i]) == 0)
-			add_counters(&rows[k - 1].c, &rows[i].c);
+			counters_add(&rows[k - 1].c, &rows[i].c);
 		else
 			rows[k++] = rows[i];
 	}

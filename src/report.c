@@ -26,7 +26,7 @@ static int matches(const struct memstats_row *r, const char *m)
 	       contains(r->type, m);
 }
 
-static int cmp_str(const char *a, const char *b)
+int str_cmp(const char *a, const char *b)
 {
 	return strcmp(a ? a : "", b ? b : "");
 }
@@ -36,20 +36,19 @@ static int cmp_u64_desc(memstats_u64 a, memstats_u64 b)
 	return a < b ? 1 : a > b ? -1 : 0;
 }
 
-/* file, line, then what tells two sites on one line apart */
-static int cmp_site(const struct memstats_row *a, const struct memstats_row *b)
+int row_cmp_site(const struct memstats_row *a, const struct memstats_row *b)
 {
 	int d;
 
-	if ((d = cmp_str(a->file, b->file)))
+	if ((d = str_cmp(a->file, b->file)))
 		return d;
 	if (a->line != b->line)
 		return a->line < b->line ? -1 : 1;
-	if ((d = cmp_str(a->api, b->api)))
+	if ((d = str_cmp(a->api, b->api)))
 		return d;
-	if ((d = cmp_str(a->func, b->func)))
+	if ((d = str_cmp(a->func, b->func)))
 		return d;
-	return cmp_str(a->type, b->type);
+	return str_cmp(a->type, b->type);
 }
 
 /* Biggest first. A free site requests no bytes, so its freed bytes rank it. */
@@ -64,7 +63,7 @@ static int by_bytes(const void *pa, const void *pb)
 		return d;
 	if ((d = cmp_u64_desc(a->c.calls, b->c.calls)))
 		return d;
-	return cmp_site(a, b);
+	return row_cmp_site(a, b);
 }
 
 static int by_calls(const void *pa, const void *pb)
@@ -76,21 +75,12 @@ static int by_calls(const void *pa, const void *pb)
 		return d;
 	if ((d = cmp_u64_desc(a->c.bytes, b->c.bytes)))
 		return d;
-	return cmp_site(a, b);
+	return row_cmp_site(a, b);
 }
 
 static int by_site(const void *a, const void *b)
 {
-	return cmp_site(a, b);
-}
-
-static void add_counters(struct memstats_counters *t, const struct memstats_counters *c)
-{
-	t->calls += c->calls;
-	t->failed += c->failed;
-	t->bytes += c->bytes;
-	t->alloc_bytes += c->alloc_bytes;
-	t->free_bytes += c->free_bytes;
+	return row_cmp_site(a, b);
 }
 
 void report_prepare(struct report *rep, struct memstats_row *rows, size_t n, const struct memstats_options *opt)
@@ -106,7 +96,7 @@ void report_prepare(struct report *rep, struct memstats_row *rows, size_t n, con
 	for (size_t i = 0; i < n; i++) {
 		if (!matches(&rows[i], opt->match) || (!opt->all && !has_counts(&rows[i])))
 			continue;
-		add_counters(&rep->total, &rows[i].c);
+		counters_add(&rep->total, &rows[i].c);
 		rows[kept++] = rows[i];
 	}
 	if ((unsigned)opt->sort < sizeof(cmp) / sizeof(cmp[0]))
