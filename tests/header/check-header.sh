@@ -131,6 +131,15 @@ for mode in "-std=c99" "-std=gnu99" "-std=c11" "-std=c99 -D_POSIX_C_SOURCE=20080
 	fi
 done
 
+# 4c. Code that declares malloc itself, as autoconf 2.71's C99/C11 probes do.
+cat >"$T/owndecl.c" <<'EOF'
+#include <stddef.h>
+extern void *malloc (size_t);
+extern void free (void *);
+int main(void) { void *p = malloc(4); free(p); return 0; }
+EOF
+expect_ok "a file declaring malloc and free by hand (autoconf's C11 probe)" "$T/owndecl.c" -std=c11 -Wall -Werror
+
 # 5. Escape hatches.
 cat >"$T/members.c" <<'EOF'
 #include <stdlib.h>

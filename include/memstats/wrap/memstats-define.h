@@ -3,8 +3,8 @@
  * declare it in this file's feature mode (strdup under -std=c99, say): then
  * the name stays as it would be without memstats, for the compiler's
  * diagnostics and autoconf's "#ifndef strdup" probes alike. Before any
- * declaring header, every macro is defined: a call with no declaration in
- * sight is still counted.
+ * declaring header, every macro but malloc, calloc, realloc and free is
+ * defined: a call with no declaration in sight is still counted.
  *
  * No include guard: memstats.h includes it at its end and every wrapper
  * header after its real header, outside any suspension (a wrapped header
@@ -14,6 +14,10 @@
  */
 #if defined(MEMSTATS_H) && !defined(MEMSTATS_DISABLE) && !defined(MEMSTATS_SUSPENDED_)
 
+/* The C89 four wait for their header: old code and autoconf's own C99/C11
+ * probes declare them by hand (extern void *malloc (size_t);), which a
+ * function-like macro would turn into garbage. */
+#if defined(_STDLIB_H) || defined(_MALLOC_H)
 #undef malloc
 #undef calloc
 #undef realloc
@@ -23,6 +27,7 @@
 #ifndef MEMSTATS_NO_FREE
 #undef free
 #define free(...)    memstats_free(MEMSTATS_AT_(FREE, "free"), __VA_ARGS__)
+#endif
 #endif
 
 #undef posix_memalign
