@@ -36,7 +36,7 @@ INSTR_LIBS   := -L$(B) -lmemstats -Wl,-rpath,$(abspath $(B)) -pthread
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS   = $(shell pkg-config --libs check)
 
-.PHONY: all check check-unit check-integration check-header check-sanitize demo install uninstall clean deps FORCE
+.PHONY: all check check-unit check-integration check-header check-sanitize check-matrix demo install uninstall clean deps FORCE
 all: $(B)/libmemstats.a $(B)/libmemstats.so $(B)/memstats.pc
 
 # Rebuild when the compiler or its flags change.
@@ -165,6 +165,11 @@ check-sanitize: $(SAN_BINS)
 	@set -e; for t in $^; do echo "== $$t"; \
 		ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=0 TSAN_OPTIONS=halt_on_error=1:allocator_may_return_null=1 \
 		MEMSTATS_OUTPUT=off ITEST_SELF=$$t $$t; done
+
+# Toolchains, flags, sanitizers, valgrind and the contrib/ build systems,
+# against an installed copy. Takes a few minutes.
+check-matrix: all | deps
+	tests/matrix/check-matrix.sh
 
 check-header: all
 	CC='$(CC)' B='$(B)' tests/header/check-header.sh

@@ -1,0 +1,130 @@
+#!/bin/sh
+# check-matrix.sh - the toolchains, flags, sanitizers and build systems real
+# projects use, against an installed memstats, as a user would: each row
+# builds a self-checking program (hot.c, hot.cc) with pkg-config and
+# -include memstats.h and runs it. Usage, from the project root:
+#   tests/matrix/check-matrix.sh        (make check-matrix)
+set -u
+ROOT=$(pwd)
+T=$(mktemp -d "${TMPDIR:-/tmp}/memstats-matrix.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+passed=0 failed=0 skipped=0
+
+ok() { passed=$((passed + 1)); echo "ok   - $1"; }
+ko() { failed=$((failed + 1)); echo "FAIL - $1"; sed 's/^/       /' "$T/log" | tail -n 12; }
+skip() { skipped=$((skipped + 1)); echo "skip - $1"; }
+have() { command -v "$1" >/dev/null 2>&1; }
+
+make -s install PREFIX="$T/prefix" >"$T/log" 2>&1 || { ko "make install"; exit 1; }
+export PKG_CONFIG_PATH="$T/prefix/lib/pkgconfig"
+CFL=$(pkg-config --cflags memstats)
+LIBS=$(pkg-config --libs memstats)
+STATIC_LIBS=$(pkg-config --static --libs memstats)
+STRICT="-Wall -Wextra -Werror"
+
+# row NAME COMPILER SRC [flags...]: build with the instrumentation, run, and
+# let the program check its own counts.
+row() {
+	name=$1 cc=$2 src=$3; shift 3
+	exe="$T/$(echo "$name" | tr -c 'a-zA-Z0-9\n' _)"
+	if ! have "$cc"; then
+		skip "$name ($cc not installed)"
+		return
+	fi
+	# shellcheck disable=SC2086
+	if ! $cc $CFL -include memstats.h $STRICT -pthread "$@" "$src" -o "$exe" $LIBS >"$T/log" 2>&1; then
+		ko "$name: build"
+		return
+	fi
+	if MEMSTATS_OUTPUT=off ASAN_OPTIONS=detect_leaks=0 TSAN_OPTIONS=halt_on_error=1 "$exe" >"$T/log" 2>&1; then
+		ok "$name"
+	else
+		ko "$name: run"
+	fi
+}
+
+for cc in gcc clang; do
+	for opt in -O0 -O1 -O2 -O3; do
+		row "$cc $opt" $cc tests/matrix/hot.c $opt -g
+	done
+	row "$cc -O2 -flto" $cc tests/matrix/hot.c -O2 -flto
+	row "$cc -O2 sections + --gc-sections" $cc tests/matrix/hot.c -O2 -ffunction-sections -fdata-sections -Wl,--gc-sections
+	row "$cc -O2 -fPIE -pie" $cc tests/matrix/hot.c -O2 -fPIE -pie
+	row "$cc -O2 -fno-pie -no-pie" $cc tests/matrix/hot.c -O2 -fno-pie -no-pie
+	for std in c99 c11 c17 gnu11; do
+		row "$cc -std=$std -pedantic" $cc tests/matrix/hot.c -O2 -std=$std -pedantic -D_GNU_SOURCE
+	done
+	row "$cc -Wshadow -Wconversion" $cc tests/matrix/hot.c -O2 -Wshadow -Wconversion -Wno-sign-conversion
+	row "$cc ASan+UBSan" $cc tests/matrix/hot.c -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
+	row "$cc TSan" $cc tests/matrix/hot.c -O1 -g -fsanitize=thread
+	# shellcheck disable=SC2086
+	if $cc $CFL -include memstats.h $STRICT -O2 -pthread tests/matrix/hot.c -static $STATIC_LIBS \
+		-o "$T/static-$cc" >"$T/log" 2>&1 && MEMSTATS_OUTPUT=off "$T/static-$cc" >"$T/log" 2>&1; then
+		ok "$cc -static"
+	else
+		ko "$cc -static"
+	fi
+done
+
+for cxx in g++ clang++; do
+	for std in c++11 c++17 c++20; do
+		row "$cxx -std=$std -O2" $cxx tests/matrix/hot.cc -O2 -std=$std -Wold-style-cast
+	done
+	row "$cxx -O0 -g" $cxx tests/matrix/hot.cc -O0 -g
+	row "$cxx -O2 -flto" $cxx tests/matrix/hot.cc -O2 -flto
+	row "$cxx ASan+UBSan" $cxx tests/matrix/hot.cc -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all
+done
+
+# valgrind memcheck: no error in the instrumented program or the runtime.
+if have valgrind; then
+	# shellcheck disable=SC2086
+	gcc $CFL -include memstats.h -O2 -g -pthread tests/matrix/hot.c -o "$T/vg" $LIBS >"$T/log" 2>&1
+	if MEMSTATS_OUTPUT="$T/vg.json" MEMSTATS_FORMAT=json valgrind -q --error-exitcode=99 "$T/vg" >"$T/log" 2>&1 &&
+		python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$T/vg.json" >>"$T/log" 2>&1; then
+		ok "valgrind memcheck: no error, report written"
+	else
+		ko "valgrind memcheck: no error, report written"
+	fi
+else
+	skip "valgrind not installed"
+fi
+
+# exit() from one thread while another allocates: a whole, valid report.
+# shellcheck disable=SC2086
+gcc $CFL -include memstats.h -O2 -pthread tests/matrix/texit.c -o "$T/texit" $LIBS >"$T/log" 2>&1
+if MEMSTATS_OUTPUT="$T/texit.json" MEMSTATS_FORMAT=json timeout 30 "$T/texit" >>"$T/log" 2>&1 &&
+	python3 -c "
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert sum(s['calls'] for s in j['sites'] if s['api'] == 'malloc') > 0, j" "$T/texit.json" >>"$T/log" 2>&1; then
+	ok "exit() from a thread while another allocates: whole report"
+else
+	ko "exit() from a thread while another allocates: whole report"
+fi
+
+# The build systems of contrib/, each against the installed memstats.
+example() {
+	name=$1 dir=$2; shift 2
+	rm -rf "$T/$name" && cp -r "$dir" "$T/$name"
+	if (cd "$T/$name" && "$@") >"$T/log" 2>&1 &&
+		MEMSTATS_OUTPUT="$T/$name.json" MEMSTATS_FORMAT=json "$T/$name/$EXAMPLE_EXE" >>"$T/log" 2>&1 &&
+		python3 -c "
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert [s for s in j['sites'] if s['file'].endswith('greet.c') and s['api'] == 'strdup' and s['calls'] == 3], j" \
+			"$T/$name.json" >>"$T/log" 2>&1; then
+		ok "contrib example: $name"
+	else
+		ko "contrib example: $name"
+	fi
+}
+EXAMPLE_EXE=greet example makefile contrib/makefile-example make
+if have cmake; then
+	EXAMPLE_EXE=build/greet example cmake contrib/cmake-example \
+		sh -c 'cmake -S . -B build >/dev/null && cmake --build build'
+else
+	skip "cmake not installed"
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
