@@ -174,6 +174,33 @@ case $(uname -m) in
 x86_64|i?86) expect_ok "<immintrin.h> (mm_malloc.h) compiles" "$T/simd.c" -Wall -Werror ;;
 esac
 
+# A file that defines its own allocator: MEMSTATS_DISABLE leaves it alone,
+# and the rest of the program still counts its calls.
+cat >"$T/myalloc.c" <<'EOF'
+#include <stddef.h>
+#include <stdlib.h>
+static char arena[1 << 12];
+static size_t used;
+void *my_alloc(size_t n) { void *p = arena + used; used += (n + 15) & ~(size_t)15; return p; }
+void *xmalloc(size_t n) { void *p = malloc(n); if (!p) abort(); return p; }
+EOF
+cat >"$T/usealloc.c" <<'EOF'
+#include <stddef.h>
+#include <stdlib.h>
+void *my_alloc(size_t n);
+void *xmalloc(size_t n);
+int main(void) { free(xmalloc(8)); return my_alloc(4) == NULL; }
+EOF
+if $CC $INC -include memstats.h -DMEMSTATS_DISABLE -Wall -Werror -c "$T/myalloc.c" -o "$T/myalloc.o" >"$T/log" 2>&1 &&
+	$CC $INC -include memstats.h -Wall -Werror "$T/usealloc.c" "$T/myalloc.o" -o "$T/usealloc" -L"$B" -lmemstats \
+		-Wl,-rpath,"$(pwd)/$B" >>"$T/log" 2>&1 &&
+	MEMSTATS_OUTPUT=stdout MEMSTATS_FORMAT=csv "$T/usealloc" >"$T/out" 2>>"$T/log" &&
+	grep -q 'usealloc.c,5,main,free,free,,.*,1,0,0,' "$T/out" && ! grep -q 'myalloc.c' "$T/out"; then
+	ok "own allocator file with MEMSTATS_DISABLE; its callers counted"
+else
+	ko "own allocator file with MEMSTATS_DISABLE; its callers counted"
+fi
+
 # 7. ha_aligned_*_typed returns a type *: another pointer type is an error.
 cat >"$T/typed.c" <<'EOF'
 struct a { int x; }; struct b { long y; };

@@ -126,5 +126,26 @@ else
 	skip "cmake not installed"
 fi
 
+# An autoconf project: ./configure with the instrumentation in CFLAGS finds
+# what it finds without it (same config.h), and the program is counted.
+if have autoconf && have autoheader; then
+	rm -rf "$T/ac" && cp -r contrib/autoconf-example "$T/ac"
+	if (cd "$T/ac" && autoconf && autoheader &&
+		./configure CFLAGS="-O2" && mv config.h plain.h &&
+		./configure CFLAGS="-O2 $CFL -include memstats.h" LIBS="$LIBS" && make) >"$T/log" 2>&1 &&
+		diff "$T/ac/plain.h" "$T/ac/config.h" >>"$T/log" 2>&1 &&
+		MEMSTATS_OUTPUT="$T/ac.json" MEMSTATS_FORMAT=json "$T/ac/greet" >>"$T/log" 2>&1 &&
+		python3 -c "
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert [s for s in j['sites'] if s['api'] == 'strndup' and s['calls'] == 3], j" "$T/ac.json" >>"$T/log" 2>&1; then
+		ok "contrib example: autoconf (same config.h with and without memstats)"
+	else
+		ko "contrib example: autoconf (same config.h with and without memstats)"
+	fi
+else
+	skip "autoconf not installed"
+fi
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

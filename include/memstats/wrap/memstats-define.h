@@ -3,8 +3,10 @@
  * declare it in this file's feature mode (strdup under -std=c99, say): then
  * the name stays as it would be without memstats, for the compiler's
  * diagnostics and autoconf's "#ifndef strdup" probes alike. Before any
- * declaring header, every macro but malloc, calloc, realloc and free is
- * defined: a call with no declaration in sight is still counted.
+ * declaring header, the macros of posix_memalign, aligned_alloc, valloc,
+ * strdup and strndup are defined: a call with no declaration in sight is
+ * still counted. malloc, calloc, realloc, free, memalign and pvalloc wait
+ * for their header (see below why).
  *
  * No include guard: memstats.h includes it at its end and every wrapper
  * header after its real header, outside any suspension (a wrapped header
@@ -46,11 +48,14 @@
 #define valloc(...) memstats_valloc(MEMSTATS_AT_(MALLOC, "valloc"), __VA_ARGS__)
 #endif
 
-/* only <malloc.h> declares these, in every mode */
+/* Only <malloc.h> declares these, which autoconf's default includes lack:
+ * they wait for it, or its declaration probes would find them declared. */
+#ifdef _MALLOC_H
 #undef memalign
 #undef pvalloc
 #define memalign(...) memstats_memalign(MEMSTATS_AT_(MALLOC, "memalign"), __VA_ARGS__)
 #define pvalloc(...)  memstats_pvalloc(MEMSTATS_AT_(MALLOC, "pvalloc"), __VA_ARGS__)
+#endif
 
 #undef strdup
 #if !defined(_STRING_H) || !defined(__GLIBC__) || defined(__USE_XOPEN_EXTENDED) || defined(__USE_XOPEN2K8)
