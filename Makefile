@@ -36,7 +36,7 @@ INSTR_LIBS   := -L$(B) -lmemstats -Wl,-rpath,$(abspath $(B)) -pthread
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS   = $(shell pkg-config --libs check)
 
-.PHONY: all check check-unit check-integration check-header check-sanitize check-matrix demo install uninstall clean deps FORCE
+.PHONY: all check check-unit check-integration check-header check-sanitize check-matrix bench demo install uninstall clean deps FORCE
 all: $(B)/libmemstats.a $(B)/libmemstats.so $(B)/memstats.pc
 
 # Rebuild when the compiler or its flags change.
@@ -173,6 +173,28 @@ check-matrix: all | deps
 
 check-header: all
 	CC='$(CC)' B='$(B)' tests/header/check-header.sh
+
+# ---- benchmarks ----------------------------------------------------------
+# The same workloads plain, with memstats and with the atomic baseline;
+# ratios of medians, never timed assertions. BENCH_RUNS=N for more rounds.
+
+BENCH_CFLAGS := -O2 -g -std=gnu11 -pthread
+BENCH_RUNS   ?= 5
+
+$(B)/bench/plain: tests/bench/bench.c
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) $< -o $@
+
+$(B)/bench/memstats: tests/bench/bench.c $(B)/libmemstats.so
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) $(INSTR_CFLAGS) $< -o $@ $(INSTR_LIBS)
+
+$(B)/bench/atomic: tests/bench/bench.c tests/bench/atomic-baseline.h
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -include tests/bench/atomic-baseline.h $< -o $@
+
+bench: $(B)/bench/plain $(B)/bench/memstats $(B)/bench/atomic
+	tests/bench/run.sh $(B)/bench $(BENCH_RUNS)
 
 # ---- demo ----------------------------------------------------------------
 

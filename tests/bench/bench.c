@@ -1,0 +1,158 @@
+/* bench.c - allocation workloads, built three ways from this one source
+ * (plain, with memstats, with the atomic baseline) by `make bench`.
+ *   bench WORKLOAD   runs it once and prints the seconds its loop took
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void *volatile sink; /* keeps the compiler from removing pairs */
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint32_t rnd(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+/* tight: small malloc/free pairs, one thread */
+static void tight(long n)
+{
+	for (long i = 0; i < n; i++) {
+		void *p = malloc(16 + (size_t)(i & 31));
+		sink = p;
+		free(p);
+	}
+}
+
+/* ring: 1024 live blocks of 16..4096 bytes, each replaced in turn */
+static void ring(long n)
+{
+	static void *slot[1024];
+	uint32_t s = 42;
+
+	for (long i = 0; i < n; i++) {
+		size_t k = (size_t)i & 1023;
+		free(slot[k]);
+		slot[k] = malloc(16 + rnd(&s) % 4081);
+	}
+	for (size_t k = 0; k < 1024; k++) {
+		free(slot[k]);
+		slot[k] = NULL;
+	}
+}
+
+/* threads: two threads on the same call sites */
+static void *tight_thread(void *arg)
+{
+	tight(*(long *)arg);
+	return NULL;
+}
+
+static void threads(long n)
+{
+	pthread_t t[2];
+
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, tight_thread, &n);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+}
+
+/* realistic: a hash map of 1e6 strdup'd keys, looked up, torn down */
+struct entry {
+	char *key;
+	long value;
+	struct entry *next;
+};
+
+static void realistic(long n)
+{
+	size_t nb = 1 << 20;
+	struct entry **tab = calloc(nb, sizeof(*tab));
+	char key[32];
+	long found = 0;
+
+	for (long i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "key-%ld-%lx", i, i * 2654435761UL);
+		size_t h = 0;
+		for (const char *c = key; *c; c++)
+			h = h * 31 + (unsigned char)*c;
+		struct entry *e = malloc(sizeof(*e));
+		e->key = strdup(key);
+		e->value = i;
+		e->next = tab[h & (nb - 1)];
+		tab[h & (nb - 1)] = e;
+	}
+	for (long i = 0; i < n; i += 3) {
+		snprintf(key, sizeof(key), "key-%ld-%lx", i, i * 2654435761UL);
+		size_t h = 0;
+		for (const char *c = key; *c; c++)
+			h = h * 31 + (unsigned char)*c;
+		for (struct entry *e = tab[h & (nb - 1)]; e; e = e->next)
+			found += strcmp(e->key, key) == 0;
+	}
+	for (size_t b = 0; b < nb; b++) {
+		for (struct entry *e = tab[b], *next; e; e = next) {
+			next = e->next;
+			free(e->key);
+			free(e);
+		}
+	}
+	free(tab);
+	sink = (void *)found;
+}
+
+/* realloc: vectors grown one element at a time, by realloc each time */
+static void grow(long n)
+{
+	for (long v = 0; v < n; v++) {
+		int *vec = NULL;
+		for (int i = 1; i <= 256; i++) {
+			vec = realloc(vec, (size_t)i * sizeof(*vec));
+			vec[i - 1] = i;
+		}
+		sink = vec;
+		free(vec);
+	}
+}
+
+static const struct {
+	const char *name;
+	void (*run)(long n);
+	long n;
+} workloads[] = {
+	{ "tight", tight, 60000000 },
+	{ "ring", ring, 6000000 },
+	{ "threads", threads, 30000000 },
+	{ "realistic", realistic, 1000000 },
+	{ "realloc", grow, 300000 },
+};
+
+int main(int argc, char **argv)
+{
+	for (size_t i = 0; argc == 2 && i < sizeof(workloads) / sizeof(workloads[0]); i++) {
+		if (strcmp(argv[1], workloads[i].name) == 0) {
+			double t0 = now();
+
+			workloads[i].run(workloads[i].n);
+			printf("%.4f\n", now() - t0);
+			return 0;
+		}
+	}
+	fprintf(stderr, "usage: %s tight|ring|threads|realistic|realloc\n", argv[0]);
+	return 2;
+}
