@@ -86,20 +86,22 @@ struct memstats_counters {
  * lets the walker skip any padding a tool might insert between records.
  */
 #define MEMSTATS_SITE_ALIGN 64
-#define MEMSTATS_SITE_MAGIC 0x4d535431u /* "MST1": layout version 1 */
+#define MEMSTATS_SITE_MAGIC 0x4d535432u /* "MST2": layout version 2 */
 
-#define MEMSTATS_SITE_LISTED 1u /* flags: the runtime knows the record (from its section, or registered) */
+#define MEMSTATS_SITE_LISTED 1u /* flags: the record is in a section the runtime walks */
 
 struct memstats_site {
 	unsigned int magic;
 	unsigned int line;         /* __LINE__: the first line of a multi-line call with gcc, the last with clang */
 	unsigned int op;           /* enum memstats_op */
-	unsigned int flags;        /* MEMSTATS_SITE_LISTED, set by the runtime for records outside the section */
+	unsigned int flags;        /* MEMSTATS_SITE_LISTED: in a section the runtime walks */
+	unsigned int id;           /* the runtime's number for the site, from its first call; 0 before */
+	unsigned int reserved;
 	const char *file;          /* __FILE__ as the compiler saw it */
 	const char *func;          /* __func__ */
 	const char *api;           /* the exact function named at the site */
 	const char *type;          /* C type name for typed APIs, else NULL */
-	struct memstats_counters c; /* written by the runtime only */
+	struct memstats_counters c; /* the runtime's (most counts are kept per thread) */
 } __attribute__((aligned(MEMSTATS_SITE_ALIGN)));
 
 /* ---- reporting API ---------------------------------------------------- */
@@ -294,8 +296,8 @@ __attribute__((destructor(101), used)) static void memstats__unregister_this_obj
 #define MEMSTATS_SITE_(op, api, type)                                                          \
 	(__extension__({                                                                       \
 		static struct memstats_site memstats_site_ __attribute__((MEMSTATS_SITE_ATTR_)) = { \
-			MEMSTATS_SITE_MAGIC, __LINE__, (op), MEMSTATS_SITE_FLAGS_, __FILE__,   \
-			__func__, (api), (type), { 0, 0, 0, 0, 0 } };                          \
+			MEMSTATS_SITE_MAGIC, __LINE__, (op), MEMSTATS_SITE_FLAGS_, 0, 0,       \
+			__FILE__, __func__, (api), (type), { 0, 0, 0, 0, 0 } };                \
 		&memstats_site_;                                                               \
 	}))
 

@@ -12,7 +12,7 @@ int memstats_posix_memalign(struct memstats_site *s, void **ptr, size_t align, s
 	int rc = posix_memalign(ptr, align, size);
 
 	/* on failure *ptr is untouched: never read it */
-	site_count_alloc(s, size, rc ? NULL : *ptr, rc != 0);
+	site_count_alloc(s, size, rc ? NULL : *ptr, rc != 0, 0);
 	return rc;
 }
 
@@ -20,7 +20,7 @@ void *memstats_aligned_alloc(struct memstats_site *s, size_t align, size_t size)
 {
 	void *p = aligned_alloc(align, size);
 
-	site_count_alloc(s, size, p, 1);
+	site_count_alloc(s, size, p, 1, 0);
 	return p;
 }
 
@@ -28,7 +28,7 @@ void *memstats_memalign(struct memstats_site *s, size_t align, size_t size)
 {
 	void *p = memalign(align, size);
 
-	site_count_alloc(s, size, p, 1);
+	site_count_alloc(s, size, p, 1, 0);
 	return p;
 }
 
@@ -36,7 +36,7 @@ void *memstats_valloc(struct memstats_site *s, size_t size)
 {
 	void *p = valloc(size);
 
-	site_count_alloc(s, size, p, 1);
+	site_count_alloc(s, size, p, 1, 0);
 	return p;
 }
 
@@ -44,6 +44,6 @@ void *memstats_pvalloc(struct memstats_site *s, size_t size)
 {
 	void *p = pvalloc(size);
 
-	site_count_alloc(s, size, p, 1);
+	site_count_alloc(s, size, p, 1, 0);
 	return p;
 }

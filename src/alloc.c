@@ -29,30 +29,38 @@ size_t usable_size(void *p)
 	return malloc_usable_size(p);
 }
 
-void site_count_alloc(struct memstats_site *s, memstats_u64 req, void *p, int failed)
+void site_count_alloc(struct memstats_site *s, memstats_u64 req, void *p, int failed, memstats_u64 freed)
 {
-	site_listed(s);
-	counter_add(&s->c.calls, 1);
+	struct memstats_counters *c = site_slot(s);
+
+	if (!c)
+		return;
+	slot_add(&c->calls, 1);
 	if (req)
-		counter_add(&s->c.bytes, req);
+		slot_add(&c->bytes, req);
 	if (p)
-		counter_add(&s->c.alloc_bytes, usable_size(p));
+		slot_add(&c->alloc_bytes, usable_size(p));
 	else if (failed)
-		counter_add(&s->c.failed, 1);
+		slot_add(&c->failed, 1);
+	if (freed)
+		slot_add(&c->free_bytes, freed);
 }
 
 void site_count_free(struct memstats_site *s, memstats_u64 usable)
 {
-	site_listed(s);
-	counter_add(&s->c.calls, 1);
-	counter_add(&s->c.free_bytes, usable);
+	struct memstats_counters *c = site_slot(s);
+
+	if (!c)
+		return;
+	slot_add(&c->calls, 1);
+	slot_add(&c->free_bytes, usable);
 }
 
 void *memstats_malloc(struct memstats_site *s, size_t size)
 {
 	void *p = malloc(size);
 
-	site_count_alloc(s, size, p, size != 0);
+	site_count_alloc(s, size, p, size != 0, 0);
 	return p;
 }
 
@@ -63,7 +71,7 @@ void *memstats_calloc(struct memstats_site *s, size_t n, size_t size)
 	void *p = calloc(n, size);
 
 	/* an overflowing request has no byte count we could record honestly */
-	site_count_alloc(s, overflow ? 0 : total, p, overflow || total != 0);
+	site_count_alloc(s, overflow ? 0 : total, p, overflow || total != 0, 0);
 	return p;
 }
 
@@ -72,11 +80,9 @@ void *memstats_realloc(struct memstats_site *s, void *ptr, size_t size)
 	size_t old = ptr ? usable_size(ptr) : 0;
 	void *p = realloc(ptr, size);
 
-	site_count_alloc(s, size, p, size != 0);
 	/* the old block is gone when realloc succeeded, or when it freed it
 	 * for a size of 0 (glibc returns NULL then); on failure it stays */
-	if (old && (p || size == 0))
-		counter_add(&s->c.free_bytes, old);
+	site_count_alloc(s, size, p, size != 0, p || size == 0 ? old : 0);
 	return p;
 }
 
@@ -87,7 +93,7 @@ char *memstats_strdup(struct memstats_site *s, const char *str)
 
 	if (p)
 		memcpy(p, str, len);
-	site_count_alloc(s, len, p, 1);
+	site_count_alloc(s, len, p, 1, 0);
 	return p;
 }
 
@@ -100,6 +106,6 @@ char *memstats_strndup(struct memstats_site *s, const char *str, size_t n)
 		memcpy(p, str, len);
 		p[len] = '\0';
 	}
-	site_count_alloc(s, len + 1, p, 1);
+	site_count_alloc(s, len + 1, p, 1, 0);
 	return p;
 }

@@ -101,7 +101,7 @@ void *memstats_ha_aligned(struct memstats_site *s, size_t align, size_t size, in
 {
 	void *p = aligned_get(align, size, how);
 
-	site_count_alloc(s, size, p, 1);
+	site_count_alloc(s, size, p, 1, 0);
 	return p;
 }
 
@@ -111,7 +111,7 @@ void *memstats_ha_aligned_typed(struct memstats_site *s, size_t count, size_t si
 	void *p = aligned_array(count, size, align, zero, &total);
 
 	/* an overflowing request has no byte count we could record honestly */
-	site_count_alloc(s, total, p, 1);
+	site_count_alloc(s, total, p, 1, 0);
 	return p;
 }
 

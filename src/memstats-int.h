@@ -20,13 +20,6 @@
 
 /* ---- counters (alloc.c, free.c, alloc-aligned.c) ---------------------- */
 
-/* Relaxed atomics: each counter must be exact, but no ordering between
- * counters is promised to a reader. */
-static inline void counter_add(memstats_u64 *c, memstats_u64 v)
-{
-	__atomic_fetch_add(c, v, __ATOMIC_RELAXED);
-}
-
 static inline memstats_u64 counter_get(const memstats_u64 *c)
 {
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
@@ -34,25 +27,53 @@ static inline memstats_u64 counter_get(const memstats_u64 *c)
 
 static inline void counters_add(struct memstats_counters *t, const struct memstats_counters *c)
 {
-	t->calls += c->calls;
-	t->failed += c->failed;
-	t->bytes += c->bytes;
-	t->alloc_bytes += c->alloc_bytes;
-	t->free_bytes += c->free_bytes;
+	t->calls += counter_get(&c->calls);
+	t->failed += counter_get(&c->failed);
+	t->bytes += counter_get(&c->bytes);
+	t->alloc_bytes += counter_get(&c->alloc_bytes);
+	t->free_bytes += counter_get(&c->free_bytes);
 }
 
-/* C sites are listed from their section; a C++ site at its first call. */
-MS_HIDDEN void registry_list(struct memstats_site *s);
+/* ---- thread-counters.c: per-thread slots, one per site ----------------- */
 
-static inline void site_listed(struct memstats_site *s)
+struct slots {
+	size_t cap;                       /* c[0..cap) exist; ids start at 1 */
+	struct memstats_counters *c;
+	struct slots *next;
+};
+
+MS_HIDDEN extern __thread struct slots *slots_mine __attribute__((tls_model("initial-exec")));
+MS_HIDDEN struct memstats_counters *slot_slow(struct memstats_site *s);
+MS_HIDDEN void slots_init(void);
+MS_HIDDEN void slots_after_fork(void);
+MS_HIDDEN void slots_total(const struct memstats_site *s, struct memstats_counters *out);
+MS_HIDDEN void slots_drain(struct memstats_site *s);
+MS_HIDDEN void slots_reset(struct memstats_site *s);
+
+/* This thread's slot for s: the per-call fast path, no lock, no atomic
+ * read-modify-write. NULL only when out of memory. */
+static inline struct memstats_counters *site_slot(struct memstats_site *s)
 {
-	if (__builtin_expect(!(__atomic_load_n(&s->flags, __ATOMIC_ACQUIRE) & MEMSTATS_SITE_LISTED), 0))
-		registry_list(s);
+	unsigned int id = __atomic_load_n(&s->id, __ATOMIC_RELAXED);
+	struct slots *t = slots_mine;
+
+	if (__builtin_expect(id && t && id < t->cap, 1))
+		return &t->c[id];
+	return slot_slow(s);
+}
+
+/* Only the owning thread writes a slot; readers load it. Relaxed load and
+ * store compile to plain instructions, and keep the compiler (and TSan)
+ * from tearing or flagging them. */
+static inline void slot_add(memstats_u64 *f, memstats_u64 v)
+{
+	__atomic_store_n(f, __atomic_load_n(f, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
 }
 
 /* An allocation call at site s that asked for req bytes and got p; failed
- * says whether getting nothing was a failure (malloc(0) may return NULL). */
-MS_HIDDEN void site_count_alloc(struct memstats_site *s, memstats_u64 req, void *p, int failed);
+ * says whether getting nothing was a failure (malloc(0) may return NULL);
+ * freed is what it released (realloc's old block). */
+MS_HIDDEN void site_count_alloc(struct memstats_site *s, memstats_u64 req, void *p, int failed, memstats_u64 freed);
 MS_HIDDEN void site_count_free(struct memstats_site *s, memstats_u64 usable);
 MS_HIDDEN size_t usable_size(void *p);      /* malloc_usable_size, sanitizer-aware */
 MS_HIDDEN const char *op_name(unsigned int op);
@@ -71,6 +92,10 @@ MS_HIDDEN ssize_t registry_snapshot(struct memstats_row **rows);
 MS_HIDDEN void registry_hold(void);
 MS_HIDDEN void registry_release(void);
 MS_HIDDEN size_t registry_objects(void);
+/* s's number, given at its first call (a C++ site is listed then too); 0 if
+ * out of memory. */
+MS_HIDDEN unsigned int site_id(struct memstats_site *s);
+MS_HIDDEN struct memstats_site *registry_site_of_id(unsigned int id);  /* registry held */
 MS_HIDDEN void registry_init(void);       /* once, at start-up: fork handlers */
 
 /* ---- options.c: the MEMSTATS_* environment ---------------------------- */

@@ -4,7 +4,8 @@
  * and path. Its C sites sit in its "memstats" section, registered by the
  * constructor every instrumented file emits (many files, one object: deduped
  * by base). C++ sites live outside the section and are listed at their first
- * call. Walking a section steps by sizeof(struct memstats_site) but checks
+ * call, when every site gets its number (the index of its per-thread slots,
+ * see thread-counters.c). Walking a section steps by sizeof(struct memstats_site) but checks
  * the magic and, where a tool put padding between records, moves on by the
  * records' alignment instead.
  *
@@ -127,23 +128,41 @@ void memstats__register(struct memstats_site *start, struct memstats_site *stop,
 	pthread_mutex_unlock(lock);
 }
 
-void registry_list(struct memstats_site *s)
+static struct memstats_site **by_id;      /* by_id[id]: the site (or its copy) */
+static unsigned int next_id = 1;
+static size_t cap_by_id;
+
+unsigned int site_id(struct memstats_site *s)
 {
-	ssize_t i;
+	unsigned int id = __atomic_load_n(&s->id, __ATOMIC_ACQUIRE);
+	struct memstats_site **grown;
 
+	if (id)
+		return id;
 	registry_hold(); /* may come first: a C++ static initializer allocates before our constructors */
-	if (!(__atomic_load_n(&s->flags, __ATOMIC_ACQUIRE) & MEMSTATS_SITE_LISTED)) {
-		struct listed *grown = grow(listed, &cap_listed, nlisted, sizeof(*listed));
+	id = s->id;
+	if (!id && (grown = grow(by_id, &cap_by_id, next_id, sizeof(*by_id)))) {
+		by_id = grown;
+		if (!(s->flags & MEMSTATS_SITE_LISTED)) { /* C++: not in a section */
+			struct listed *more = grow(listed, &cap_listed, nlisted, sizeof(*listed));
+			ssize_t i = object_at(s);
 
-		i = object_at(s);
-		if (grown)
-			listed = grown;
-		if (i >= 0 && grown)
-			listed[nlisted++] = (struct listed){ s, (size_t)i };
-		/* listed, or given up on: either way never looked up again */
-		__atomic_or_fetch(&s->flags, MEMSTATS_SITE_LISTED, __ATOMIC_RELEASE);
+			if (more)
+				listed = more;
+			if (more && i >= 0)
+				listed[nlisted++] = (struct listed){ s, (size_t)i };
+		}
+		id = next_id++;
+		by_id[id] = s;
+		__atomic_store_n(&s->id, id, __ATOMIC_RELEASE);
 	}
-	pthread_mutex_unlock(lock);
+	registry_release();
+	return id;
+}
+
+struct memstats_site *registry_site_of_id(unsigned int id)
+{
+	return id < next_id ? by_id[id] : NULL;
 }
 
 static char *dup_or_null(const char *s, int *fail)
@@ -154,18 +173,26 @@ static char *dup_or_null(const char *s, int *fail)
 	return d;
 }
 
-static void copy_site(struct memstats_site *d, const struct memstats_site *s, int *fail)
+/* The copy takes the site's id: its counts, the threads' slots included,
+ * are the copy's from now on. */
+static void copy_site(struct memstats_site *d, struct memstats_site *s, int *fail)
 {
+	slots_drain(s);
 	*d = *s;
 	d->file = dup_or_null(s->file, fail);
 	d->func = dup_or_null(s->func, fail);
 	d->api = dup_or_null(s->api, fail);
 	d->type = dup_or_null(s->type, fail);
-	d->c.calls = counter_get(&s->c.calls);
-	d->c.failed = counter_get(&s->c.failed);
-	d->c.bytes = counter_get(&s->c.bytes);
-	d->c.alloc_bytes = counter_get(&s->c.alloc_bytes);
-	d->c.free_bytes = counter_get(&s->c.free_bytes);
+	if (d->id)
+		by_id[d->id] = d;
+}
+
+/* The sites of a copy that is about to go: their ids lead nowhere. */
+static void forget_ids(struct memstats_site *sites, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sites[i].id)
+			by_id[sites[i].id] = NULL;
 }
 
 static int same_site(const struct memstats_site *a, const struct memstats_site *b)
@@ -237,10 +264,13 @@ static void retire(size_t i)
 	nlisted = kept;
 	if (!copy || fail) {
 		warnf_fd(2, "memstats: out of memory: the sites of an unloaded object are lost\n");
-		if (copy)
+		if (copy) {
+			forget_ids(copy, k);
 			free_copy(copy, n);
+		}
 		o->start = o->stop = NULL;
 	} else if (merge_retired(copy, n, o->name)) {
+		forget_ids(copy, n);
 		free_copy(copy, n);
 		o->start = o->stop = NULL;
 	} else {
@@ -285,11 +315,7 @@ static void snapshot_site(struct memstats_row *r, const struct memstats_site *s,
 	r->api = s->api;
 	r->type = s->type;
 	r->object = object;
-	r->c.calls = counter_get(&s->c.calls);
-	r->c.failed = counter_get(&s->c.failed);
-	r->c.bytes = counter_get(&s->c.bytes);
-	r->c.alloc_bytes = counter_get(&s->c.alloc_bytes);
-	r->c.free_bytes = counter_get(&s->c.free_bytes);
+	slots_total(s, &r->c);
 }
 
 /* Calls fn on every site, under the lock. */
@@ -397,17 +423,11 @@ memstats_size_t memstats_foreach_site(int (*fn)(const struct memstats_row *row, 
 	return i;
 }
 
-/* Atomic stores, as the adds are atomic: an add racing with the reset lands
- * before or after it, and either is fine. */
 static void zero_one(struct memstats_site *s, const char *object, void *arg)
 {
 	(void)object;
 	(void)arg;
-	__atomic_store_n(&s->c.calls, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->c.failed, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->c.bytes, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->c.alloc_bytes, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->c.free_bytes, 0, __ATOMIC_RELAXED);
+	slots_reset(s);
 }
 
 void memstats_reset(void)
@@ -450,11 +470,13 @@ static void after_fork_child(void)
 	init_lock(fresh ? fresh : lock);
 	if (fresh)
 		lock = fresh;
+	slots_after_fork();
 }
 
 /* Once, before any use of the lock (runtime_init() sees to it). */
 void registry_init(void)
 {
 	init_lock(&first_lock);
+	slots_init();
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
