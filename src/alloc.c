@@ -17,18 +17,6 @@ const char *op_name(unsigned int op)
 	return op < MEMSTATS_OP_COUNT_ ? op_names[op] : "unknown";
 }
 
-/* Under a sanitizer, a pointer its allocator does not own (a double free, a
- * pointer into a block) is left for free() or realloc() to diagnose:
- * malloc_usable_size() would stop the program first, with a vaguer report. */
-extern int __sanitizer_get_ownership(const volatile void *p) __attribute__((weak));
-
-size_t usable_size(void *p)
-{
-	if (__sanitizer_get_ownership && !__sanitizer_get_ownership(p))
-		return 0;
-	return malloc_usable_size(p);
-}
-
 void site_count_alloc(struct memstats_site *s, memstats_u64 req, void *p, int failed, memstats_u64 freed)
 {
 	struct memstats_counters *c = site_slot(s);

@@ -75,7 +75,30 @@ static inline void slot_add(memstats_u64 *f, memstats_u64 v)
  * freed is what it released (realloc's old block). */
 MS_HIDDEN void site_count_alloc(struct memstats_site *s, memstats_u64 req, void *p, int failed, memstats_u64 freed);
 MS_HIDDEN void site_count_free(struct memstats_site *s, memstats_u64 usable);
-MS_HIDDEN size_t usable_size(void *p);      /* malloc_usable_size, sanitizer-aware */
+/* usable.c: malloc_usable_size(p), read from glibc's chunk header when
+ * usable_init() found that exact (usable_from_header), else asked for. */
+MS_HIDDEN extern int usable_from_header;
+MS_HIDDEN void usable_init(void);
+MS_HIDDEN size_t usable_size_slow(void *p);
+
+/* glibc's chunk: the word before the block holds the chunk's size, with
+ * flags in its 3 low bits (2: mmapped). A heap chunk lends its block the
+ * next chunk's first word; an mmapped one does not. */
+static inline size_t usable_from_chunk(const void *p)
+{
+	/* through an integer: the compiler must not judge this read by the
+	 * bounds of the block that malloc handed out */
+	size_t head = *(const size_t *)((uintptr_t)p - sizeof(size_t));
+
+	return (head & ~(size_t)7) - (head & 2 ? 2 * sizeof(size_t) : sizeof(size_t));
+}
+
+static inline size_t usable_size(void *p)
+{
+	if (__builtin_expect(__atomic_load_n(&usable_from_header, __ATOMIC_RELAXED), 1))
+		return usable_from_chunk(p);
+	return usable_size_slow(p);
+}
 MS_HIDDEN const char *op_name(unsigned int op);
 
 /* ha-aligned.c: the smallest power of two >= align and >= sizeof(void *),

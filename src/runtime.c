@@ -42,6 +42,7 @@ static void read_config(void)
 	 * files by its caller's environment */
 	config_parse(&config, secure_getenv, 2);
 	registry_init();
+	usable_init();
 }
 
 /* Called by the first registration, from a constructor: warnings about the

@@ -27,6 +27,27 @@ START_TEST(test_malloc_free)
 }
 END_TEST
 
+/* Blocks the allocator maps on their own (large ones) and aligned ones:
+ * their usable sizes are exact too. */
+START_TEST(test_large_and_aligned_blocks_exact)
+{
+	char *p = malloc(1 << 22); int l1 = __LINE__;
+	memstats_u64 u1 = usable(p);
+	p = realloc(p, 1 << 23); int l2 = __LINE__;
+	memstats_u64 u2 = usable(p);
+	free(p); int l3 = __LINE__;
+	void *a = NULL;
+	int rc = posix_memalign(&a, 4096, 1 << 20); int l4 = __LINE__;
+
+	ck_assert_int_eq(rc, 0);
+	ck_assert_site(l1, "malloc", 1, 0, 1 << 22, u1, 0);
+	ck_assert_site(l2, "realloc", 1, 0, 1 << 23, u2, u1);
+	ck_assert_site(l3, "free", 1, 0, 0, 0, u2);
+	ck_assert_site(l4, "posix_memalign", 1, 0, 1 << 20, usable(a), 0);
+	(free)(a);
+}
+END_TEST
+
 START_TEST(test_free_null_not_counted)
 {
 	free(NULL); int l = __LINE__;
@@ -249,6 +270,7 @@ int main(void)
 	TCase *tc = tcase_create("counters");
 
 	tcase_add_test(tc, test_malloc_free);
+	tcase_add_test(tc, test_large_and_aligned_blocks_exact);
 	tcase_add_test(tc, test_free_null_not_counted);
 	tcase_add_test(tc, test_failed_malloc);
 	tcase_add_test(tc, test_calloc);

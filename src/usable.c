@@ -1,0 +1,80 @@
+/* usable.c - the usable size of a block, needed on every allocation and free
+ * (alloc_bytes, free_bytes). malloc_usable_size() is a call into the C
+ * library each time; glibc keeps the answer in the word before the block,
+ * so that word is read inline instead, but only once start-up has shown it
+ * is the truth: the process's malloc is glibc's own (not a sanitizer's,
+ * valgrind's or a preloaded allocator's), and the header gives exactly what
+ * malloc_usable_size() gives for blocks of every kind. Otherwise the call
+ * stays.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memstats-int.h"
+
+int usable_from_header;
+
+/* Under a sanitizer, a pointer its allocator does not own (a double free, a
+ * pointer into a block) is left for free() or realloc() to diagnose:
+ * malloc_usable_size() would stop the program first, with a vaguer report. */
+extern int __sanitizer_get_ownership(const volatile void *p) __attribute__((weak));
+
+size_t usable_size_slow(void *p)
+{
+	if (__sanitizer_get_ownership && !__sanitizer_get_ownership(p))
+		return 0;
+	return malloc_usable_size(p);
+}
+
+/* Whether malloc is the C library's: found in libc.so itself, or (static
+ * program) not found in a shared object at all. */
+static int malloc_is_libc(void)
+{
+	Dl_info info;
+	void *(*fn)(size_t) = malloc;
+
+	if (!dladdr(*(void **)&fn, &info) || !info.dli_fname)
+		return 1;
+	return strstr(info.dli_fname, "/libc.so") != NULL || strncmp(info.dli_fname, "libc.so", 7) == 0;
+}
+
+/* valgrind swaps malloc at the instruction level, so dladdr still names the
+ * C library; but it always preloads its vgpreload_*.so. */
+static int under_valgrind(void)
+{
+	const char *preload = getenv("LD_PRELOAD");
+
+	return preload && strstr(preload, "vgpreload");
+}
+
+static int agrees(void *p)
+{
+	int ok = p && usable_from_chunk(p) == malloc_usable_size(p);
+
+	free(p);
+	return ok;
+}
+
+void usable_init(void)
+{
+	static const size_t sizes[] = { 0, 1, 8, 24, 25, 100, 1000, 4096, 65536, 200000, 1 << 22 };
+	void *p;
+	int ok = 1;
+
+#if !defined(__GLIBC__) || !(defined(__x86_64__) || defined(__i386__) || defined(__aarch64__))
+	return;
+#endif
+	if (__sanitizer_get_ownership || under_valgrind() || !malloc_is_libc())
+		return;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		ok &= agrees(malloc(sizes[i]));
+		ok &= agrees(calloc(1, sizes[i]));
+		ok &= agrees(realloc(malloc(sizes[i]), sizes[i] * 3 + 7));
+		ok &= posix_memalign(&p, 64, sizes[i]) == 0 && agrees(p);
+		ok &= posix_memalign(&p, 4096, sizes[i]) == 0 && agrees(p);
+	}
+	__atomic_store_n(&usable_from_header, ok, __ATOMIC_RELAXED);
+}
