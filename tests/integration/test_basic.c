@@ -48,6 +48,32 @@ START_TEST(test_large_and_aligned_blocks_exact)
 }
 END_TEST
 
+/* memstats' start-up must not change how the allocator serves the program:
+ * glibc raises its mmap threshold (128 KiB at first) when a mapped block
+ * under 32 MiB is freed, after which a block just above 128 KiB would come
+ * from the heap. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZED_ALLOCATOR 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZED_ALLOCATOR 1
+#endif
+
+START_TEST(test_allocator_behaviour_unchanged)
+{
+#if defined(__GLIBC__) && !defined(SANITIZED_ALLOCATOR) /* glibc's own allocator only */
+	char *p = (malloc)(132 << 10);
+	/* glibc's chunk header, the word before the block: bit 2 says mmapped */
+	size_t head = *(const size_t *)((uintptr_t)p - sizeof(size_t));
+
+	ck_assert_msg(head & 2, "a 132 KiB block is no longer mmapped: the mmap threshold moved");
+	(free)(p);
+#endif
+}
+END_TEST
+
 START_TEST(test_free_null_not_counted)
 {
 	free(NULL); int l = __LINE__;
@@ -271,6 +297,7 @@ int main(void)
 
 	tcase_add_test(tc, test_malloc_free);
 	tcase_add_test(tc, test_large_and_aligned_blocks_exact);
+	tcase_add_test(tc, test_allocator_behaviour_unchanged);
 	tcase_add_test(tc, test_free_null_not_counted);
 	tcase_add_test(tc, test_failed_malloc);
 	tcase_add_test(tc, test_calloc);
