@@ -151,7 +151,8 @@ MEMSTATS_API_ void memstats_reset(void);
 
 /* Calls fn once per known site (zero counters included), in no particular
  * order, until fn returns non-zero. Returns the number of calls made to fn.
- * fn must not call back into memstats.
+ * The row and its strings are valid during the call only: copy what you
+ * keep. fn may allocate, and runs with no lock of memstats held.
  */
 MEMSTATS_API_ memstats_size_t memstats_foreach_site(int (*fn)(const struct memstats_row *row, void *arg), void *arg);
 

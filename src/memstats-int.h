@@ -47,7 +47,6 @@ MS_HIDDEN struct memstats_counters *slot_slow(struct memstats_site *s);
 MS_HIDDEN void slots_init(void);
 MS_HIDDEN void slots_after_fork(void);
 MS_HIDDEN void slots_total(const struct memstats_site *s, struct memstats_counters *out);
-MS_HIDDEN void slots_drain(struct memstats_site *s);
 MS_HIDDEN void slots_reset(struct memstats_site *s);
 
 /* This thread's slot for s: the per-call fast path, no lock, no atomic

@@ -10,10 +10,10 @@
  * records' alignment instead.
  *
  * When an object is unloaded (dlclose), its sites are copied out, strings
- * included; loaded and unloaded again, its copy only adds up. Reads of site
- * memory happen under the lock, so an object cannot be unmapped under a
- * report. The lock is recursive: a callback of memstats_foreach_site() may
- * make a C++ site's first call.
+ * included; an object loaded again gets new sites, and reports add the rows
+ * of one site up (merge_rows). Reads of site memory happen under the lock,
+ * so an object cannot be unmapped under a report. Nothing that takes ld.so's
+ * lock (dladdr) or runs user code happens under it.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -89,11 +89,12 @@ static const void *object_of(const void *addr, char *name, size_t size)
 	return addr && dladdr(addr, &info) ? info.dli_fbase : NULL;
 }
 
-/* Index of the loaded object at base, added if new; -1 if out of memory. */
-static ssize_t object_at(const void *anchor)
+/* Index of the loaded object at base (named name), added if new; -1 if out
+ * of memory. Registry held: the caller asked ld.so (object_of) before taking
+ * the lock, as dlopen and dlclose hold ld.so's lock while they run our
+ * constructors and destructors, which take ours. */
+static ssize_t object_at(const void *base, const char *name)
 {
-	char name[PATH_MAX];
-	const void *base = object_of(anchor, name, sizeof(name));
 	char *copy;
 
 	for (size_t i = 0; i < nobjects; i++) {
@@ -115,10 +116,12 @@ static ssize_t object_at(const void *anchor)
 
 void memstats__register(struct memstats_site *start, struct memstats_site *stop, const void *anchor)
 {
+	char name[PATH_MAX];
+	const void *base = object_of(anchor, name, sizeof(name));
 	ssize_t i;
 
 	registry_hold();
-	i = object_at(anchor);
+	i = object_at(base, name);
 	if (i < 0)
 		warnf_fd(2, "memstats: out of memory: the sites of one object will not be reported\n");
 	else if (start && start < stop && !objects[i].start) {
@@ -137,15 +140,20 @@ unsigned int site_id(struct memstats_site *s)
 	unsigned int id = __atomic_load_n(&s->id, __ATOMIC_ACQUIRE);
 	struct memstats_site **grown;
 
+	char name[PATH_MAX];
+	const void *base = NULL;
+
 	if (id)
 		return id;
+	if (!(s->flags & MEMSTATS_SITE_LISTED)) /* C++: which object, asked before locking */
+		base = object_of(s, name, sizeof(name));
 	registry_hold(); /* may come first: a C++ static initializer allocates before our constructors */
 	id = s->id;
 	if (!id && (grown = grow(by_id, &cap_by_id, next_id, sizeof(*by_id)))) {
 		by_id = grown;
 		if (!(s->flags & MEMSTATS_SITE_LISTED)) { /* C++: not in a section */
 			struct listed *more = grow(listed, &cap_listed, nlisted, sizeof(*listed));
-			ssize_t i = object_at(s);
+			ssize_t i = object_at(base, name);
 
 			if (more)
 				listed = more;
@@ -173,16 +181,22 @@ static char *dup_or_null(const char *s, int *fail)
 	return d;
 }
 
-/* The copy takes the site's id: its counts, the threads' slots included,
- * are the copy's from now on. */
-static void copy_site(struct memstats_site *d, struct memstats_site *s, int *fail)
+/* The copy takes the site's number, so the threads' slots for it count on
+ * into the copy: nothing is moved out of them, so nothing races with a
+ * thread still counting (at exit, threads may). */
+static void copy_site(struct memstats_site *d, const struct memstats_site *s, int *fail)
 {
-	slots_drain(s);
-	*d = *s;
+	d->magic = s->magic;
+	d->line = s->line;
+	d->op = s->op;
+	d->flags = s->flags;
+	d->id = __atomic_load_n(&s->id, __ATOMIC_RELAXED);
 	d->file = dup_or_null(s->file, fail);
 	d->func = dup_or_null(s->func, fail);
 	d->api = dup_or_null(s->api, fail);
 	d->type = dup_or_null(s->type, fail);
+	memset(&d->c, 0, sizeof(d->c));
+	counters_add(&d->c, &s->c);
 	if (d->id)
 		by_id[d->id] = d;
 }
@@ -195,12 +209,6 @@ static void forget_ids(struct memstats_site *sites, size_t n)
 			by_id[sites[i].id] = NULL;
 }
 
-static int same_site(const struct memstats_site *a, const struct memstats_site *b)
-{
-	return a->line == b->line && a->op == b->op && !strcmp(a->file, b->file) && !strcmp(a->func, b->func) &&
-	       !strcmp(a->api, b->api) && !(a->type ? b->type && !strcmp(a->type, b->type) : !!b->type);
-}
-
 static void free_copy(struct memstats_site *sites, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -210,27 +218,6 @@ static void free_copy(struct memstats_site *sites, size_t n)
 		free((char *)sites[i].type);
 	}
 	free(sites);
-}
-
-/* An object loaded and unloaded again: add its counts to the copy of its
- * earlier life when the sites are the same. Returns 1 if merged. */
-static int merge_retired(struct memstats_site *copy, size_t n, const char *name)
-{
-	for (size_t i = 0; i < nobjects; i++) {
-		struct object *o = &objects[i];
-
-		if (!o->retired || strcmp(o->name, name) || (size_t)(o->stop - o->start) != n)
-			continue;
-		size_t k = 0;
-		while (k < n && same_site(&o->start[k], &copy[k]))
-			k++;
-		if (k < n)
-			continue;
-		for (k = 0; k < n; k++)
-			counters_add(&o->start[k].c, &copy[k].c);
-		return 1;
-	}
-	return 0;
 }
 
 /* Replaces object i's sites, in its section and listed, by a copy that owns
@@ -258,25 +245,26 @@ static void retire(size_t i)
 			if (listed[l].obj == i)
 				copy_site(&copy[k++], listed[l].site, &fail);
 	}
-	for (size_t l = 0; l < nlisted; l++) /* the listed sites now live in the copy */
-		if (listed[l].obj != i)
-			listed[kept++] = listed[l];
-	nlisted = kept;
 	if (!copy || fail) {
 		warnf_fd(2, "memstats: out of memory: the sites of an unloaded object are lost\n");
-		if (copy) {
-			forget_ids(copy, k);
-			free_copy(copy, n);
-		}
-		o->start = o->stop = NULL;
-	} else if (merge_retired(copy, n, o->name)) {
-		forget_ids(copy, n);
-		free_copy(copy, n);
+		/* no number may lead into the unmapped object */
+		if (o->start)
+			for_each_section_site(s, o)
+				forget_ids(s, 1);
+		for (size_t l = 0; l < nlisted; l++)
+			if (listed[l].obj == i)
+				forget_ids(listed[l].site, 1);
+		if (copy)
+			free_copy(copy, k);
 		o->start = o->stop = NULL;
 	} else {
 		o->start = copy;
 		o->stop = copy + n;
 	}
+	for (size_t l = 0; l < nlisted; l++) /* the listed sites now live in the copy */
+		if (listed[l].obj != i)
+			listed[kept++] = listed[l];
+	nlisted = kept;
 	o->retired = 1;
 	o->base = NULL;
 }
@@ -402,23 +390,59 @@ void registry_release(void)
 	pthread_mutex_unlock(lock);
 }
 
+/* Points a row's strings at copies in *buf (advanced past them), so that
+ * the row outlives the lock. */
+static void own_strings(struct memstats_row *r, char **buf)
+{
+	const char **fields[] = { &r->file, &r->func, &r->api, &r->type, &r->object };
+
+	for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
+		if (*fields[k]) {
+			size_t len = strlen(*fields[k]) + 1;
+
+			memcpy(*buf, *fields[k], len);
+			*fields[k] = *buf;
+			*buf += len;
+		}
+	}
+}
+
+static size_t strings_size(const struct memstats_row *r)
+{
+	const char *fields[] = { r->file, r->func, r->api, r->type, r->object };
+	size_t n = 0;
+
+	for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
+		n += fields[k] ? strlen(fields[k]) + 1 : 0;
+	return n;
+}
+
 memstats_size_t memstats_foreach_site(int (*fn)(const struct memstats_row *row, void *arg), void *arg)
 {
 	struct memstats_row *rows;
 	ssize_t n = registry_snapshot(&rows);
-	size_t i;
+	size_t i, size = 0;
+	char *strings, *p;
 
 	if (n < 0)
 		return 0;
-	/* under the lock: the rows' strings may live in an object that a
-	 * dlclose in another thread would unmap */
+	/* fn runs without the lock (it may allocate, dlopen, ...): the rows get
+	 * their own copies of the strings, which a dlclose could unmap */
+	for (i = 0; i < (size_t)n; i++)
+		size += strings_size(&rows[i]);
+	strings = p = malloc(size ? size : 1);
+	for (i = 0; strings && i < (size_t)n; i++)
+		own_strings(&rows[i], &p);
+	registry_release();
+	if (!strings)
+		n = 0;
 	for (i = 0; i < (size_t)n; i++) {
 		if (fn(&rows[i], arg)) {
 			i++;
 			break;
 		}
 	}
-	registry_release();
+	free(strings);
 	free(rows);
 	return i;
 }

@@ -126,20 +126,6 @@ void slots_total(const struct memstats_site *s, struct memstats_counters *out)
 	}
 }
 
-/* A site's slots, emptied into the site: for a site whose code is gone (an
- * unloaded object), so no thread can be writing them. Registry held. */
-void slots_drain(struct memstats_site *s)
-{
-	unsigned int id = s->id;
-
-	for (struct slots *t = all; id && t; t = t->next) {
-		if (id < t->cap) {
-			counters_add(&s->c, &t->c[id]);
-			memset(&t->c[id], 0, sizeof(t->c[id]));
-		}
-	}
-}
-
 /* From now on s counts from zero. Registry held. */
 void slots_reset(struct memstats_site *s)
 {

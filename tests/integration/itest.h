@@ -23,7 +23,16 @@ struct site_query {
 	const char *api;
 	int found;
 	struct memstats_row row;
+	char func[256], type[256], object[4096]; /* a row's strings last as long as the callback */
 };
+
+static const char *keep(char *buf, size_t size, const char *s)
+{
+	if (!s)
+		return NULL;
+	snprintf(buf, size, "%s", s);
+	return buf;
+}
 
 static int site_query_fn(const struct memstats_row *r, void *arg)
 {
@@ -32,6 +41,11 @@ static int site_query_fn(const struct memstats_row *r, void *arg)
 	if (r->line == q->line && strcmp(r->api, q->api) == 0 && strcmp(r->file, q->file) == 0) {
 		q->found++;
 		q->row = *r;
+		q->row.file = q->file;
+		q->row.api = q->api;
+		q->row.func = keep(q->func, sizeof(q->func), r->func);
+		q->row.type = keep(q->type, sizeof(q->type), r->type);
+		q->row.object = keep(q->object, sizeof(q->object), r->object);
 	}
 	return 0;
 }
@@ -39,8 +53,12 @@ static int site_query_fn(const struct memstats_row *r, void *arg)
 /* The one site of file at line with api; fails the test unless exactly one. */
 static inline struct memstats_row site_in(const char *file, unsigned int line, const char *api)
 {
-	struct site_query q = { file, line, api, 0, { 0 } };
+	static struct site_query q; /* the returned row's strings live here */
 
+	memset(&q, 0, sizeof(q));
+	q.file = file;
+	q.line = line;
+	q.api = api;
 	memstats_foreach_site(site_query_fn, &q);
 	ck_assert_msg(q.found == 1, "%d sites at %s:%u api %s, expected 1", q.found, file, line, api);
 	return q.row;

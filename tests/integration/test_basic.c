@@ -249,7 +249,7 @@ START_TEST(test_parenthesised_free_not_counted)
 	void *p = (malloc)(8);
 
 	(free)(p); int l = __LINE__;
-	struct site_query q = { __FILE__, (unsigned)l, "free", 0, { 0 } };
+	struct site_query q = { .file = __FILE__, .line = (unsigned)l, .api = "free" };
 	memstats_foreach_site(site_query_fn, &q);
 	ck_assert_int_eq(q.found, 0); /* no site at all: not a macro call */
 }

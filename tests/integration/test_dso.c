@@ -106,6 +106,30 @@ START_TEST(test_report_racing_dlclose)
 }
 END_TEST
 
+/* A callback may do what any code does, dlopen included, while another
+ * thread's dlclose holds ld.so's lock and runs our destructors: memstats
+ * holds no lock of its own around the callback (it once did: deadlock). */
+static int reopen(const struct memstats_row *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+	dlclose(dlopen(PLUGIN, RTLD_NOW));
+	return 1;
+}
+
+START_TEST(test_callbacks_may_dlopen)
+{
+	pthread_t th;
+
+	__atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
+	pthread_create(&th, NULL, reload_forever, NULL);
+	for (int i = 0; i < 500; i++)
+		ck_assert_uint_eq(memstats_foreach_site(reopen, NULL), 1);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	pthread_join(th, NULL);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dso");
@@ -115,6 +139,7 @@ int main(void)
 	tcase_add_test(tc, test_sites_outlive_dlclose);
 	tcase_add_test(tc, test_reloads_add_up);
 	tcase_add_test(tc, test_report_racing_dlclose);
+	tcase_add_test(tc, test_callbacks_may_dlopen);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
