@@ -116,9 +116,16 @@ $(B)/tests/libplugin.so: $(wildcard tests/integration/plugin/*.c) $(B)/libmemsta
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -shared -Wall -Wextra -Werror $(INSTR_CFLAGS) $(filter %.c,$^) -o $@ $(INSTR_LIBS)
 
-$(B)/tests/test_dso: tests/integration/test_dso.c tests/integration/itest.h $(B)/tests/libplugin.so $(B)/flags | deps
+# The same plugin built again: a second object, for a thread that loads and
+# unloads one while the test holds the other.
+$(B)/tests/libplugin2.so: $(B)/tests/libplugin.so
+	$(CC) $(CFLAGS) -fPIC -shared $(INSTR_CFLAGS) $(wildcard tests/integration/plugin/*.c) -o $@ $(INSTR_LIBS)
+
+$(B)/tests/test_dso: tests/integration/test_dso.c tests/integration/itest.h $(B)/tests/libplugin.so \
+		$(B)/tests/libplugin2.so $(B)/flags | deps
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(INSTR_CFLAGS) $(CHECK_CFLAGS) \
-		-DPLUGIN='"$(abspath $(B)/tests/libplugin.so)"' $< -o $@ $(INSTR_LIBS) -ldl $(CHECK_LIBS)
+		-DPLUGIN='"$(abspath $(B)/tests/libplugin.so)"' -DPLUGIN2='"$(abspath $(B)/tests/libplugin2.so)"' \
+		$< -o $@ $(INSTR_LIBS) -ldl $(CHECK_LIBS)
 
 # The same programs linked statically: the runtime must still be pulled in,
 # and report at exit after the program's destructors.

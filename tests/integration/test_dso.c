@@ -113,18 +113,33 @@ static int reopen(const struct memstats_row *r, void *arg)
 {
 	(void)r;
 	(void)arg;
-	dlclose(dlopen(PLUGIN, RTLD_NOW));
+	dlclose(dlopen(PLUGIN2, RTLD_NOW));
 	return 1;
+}
+
+static void *reload2_forever(void *arg)
+{
+	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
+		void *h = dlopen(PLUGIN2, RTLD_NOW);
+		char *(*name)(void) = (char *(*)(void))dlsym(h, "plugin_name");
+
+		(free)(name());
+		dlclose(h);
+	}
+	return arg;
 }
 
 START_TEST(test_callbacks_may_dlopen)
 {
+	struct plugin p;
 	pthread_t th;
 
+	load(&p); /* its sites make rows for the callback */
 	__atomic_store_n(&stop, 0, __ATOMIC_RELAXED);
-	pthread_create(&th, NULL, reload_forever, NULL);
-	for (int i = 0; i < 500; i++)
+	pthread_create(&th, NULL, reload2_forever, NULL);
+	for (int i = 0; i < 200; i++)
 		ck_assert_uint_eq(memstats_foreach_site(reopen, NULL), 1);
+	dlclose(p.handle);
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	pthread_join(th, NULL);
 }
