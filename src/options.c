@@ -86,6 +86,23 @@ static int parse_top(const char *val, size_t *out, int fd)
 	return 0;
 }
 
+/* The directory is part of the template: its own % must stay a %. */
+static int escape_percent(char *s, size_t size)
+{
+	size_t len = strlen(s), extra = 0;
+
+	for (size_t i = 0; i < len; i++)
+		extra += s[i] == '%';
+	if (len + extra >= size)
+		return -1;
+	for (size_t i = len + 1; i-- > 0;) {
+		s[i + extra] = s[i];
+		if (s[i] == '%')
+			s[i + --extra] = '%';
+	}
+	return 0;
+}
+
 /* A relative path is taken from the directory the program started in: a
  * daemon's chdir("/") must not send its report elsewhere. */
 static int parse_path(struct config *cfg, const char *val, int fd)
@@ -95,7 +112,7 @@ static int parse_path(struct config *cfg, const char *val, int fd)
 
 	if (val[0] == '/')
 		n = snprintf(cfg->path, sizeof(cfg->path), "%s", val);
-	else if (getcwd(cwd, sizeof(cwd)))
+	else if (getcwd(cwd, sizeof(cwd)) && escape_percent(cwd, sizeof(cwd)) == 0)
 		n = snprintf(cfg->path, sizeof(cfg->path), "%s/%s", cwd, val);
 	else
 		return bad(fd, "MEMSTATS_OUTPUT", val, "an absolute path (the current directory is unknown)");

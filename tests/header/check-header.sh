@@ -131,6 +131,33 @@ for mode in "-std=c99" "-std=gnu99" "-std=c11" "-std=c99 -D_POSIX_C_SOURCE=20080
 	fi
 done
 
+# 4d. <mm_malloc.h> declares posix_memalign in strict modes too (gcc's and
+#     clang's have different include guards): counted after it.
+cat >"$T/mmstrict.c" <<'EOF'
+#include <mm_malloc.h>
+#include <string.h>
+int main(void)
+{
+	void *p = NULL;
+	int rc = posix_memalign(&p, 32, 64);
+
+	free(p);
+	return rc;
+}
+EOF
+case $(uname -m) in
+x86_64|i?86)
+	if $CC $INC -include memstats.h -std=c99 -Wall -Werror "$T/mmstrict.c" -o "$T/mm" -L"$B" -lmemstats \
+		-Wl,-rpath,"$(pwd)/$B" >"$T/log" 2>&1 &&
+		MEMSTATS_OUTPUT=stdout MEMSTATS_FORMAT=csv "$T/mm" >"$T/out" 2>>"$T/log" &&
+		grep -q ',posix_memalign,,.*,1,0,64,' "$T/out"; then
+		ok "-std=c99: posix_memalign after <mm_malloc.h> counted"
+	else
+		cat "$T/out" >>"$T/log" 2>/dev/null
+		ko "-std=c99: posix_memalign after <mm_malloc.h> counted"
+	fi ;;
+esac
+
 # 4c. Code that declares malloc itself, as autoconf 2.71's C99/C11 probes do.
 cat >"$T/owndecl.c" <<'EOF'
 #include <stddef.h>

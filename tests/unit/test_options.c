@@ -169,6 +169,28 @@ START_TEST(test_output_relative_path_from_cwd)
 }
 END_TEST
 
+/* The start-up directory goes into the template: a % in its name must come
+ * out of the expansion as it was, not as a pid. */
+START_TEST(test_output_relative_path_percent_in_cwd)
+{
+	const char *env[] = { "MEMSTATS_OUTPUT=r.%p.json", NULL };
+	char dir[] = "/tmp/memstats-unit-100%p.XXXXXX", old[PATH_MAX], want[PATH_MAX + 32], got[PATH_MAX + 32];
+	struct config cfg;
+	char *warn;
+
+	ck_assert_ptr_nonnull(getcwd(old, sizeof(old)));
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(chdir(dir), 0);
+	ck_assert_int_eq(parse(env, &cfg, &warn), 0);
+	ck_assert_int_eq(chdir(old), 0);
+	rmdir(dir);
+	ck_assert_int_eq(output_expand(cfg.path, 42, got, sizeof(got)), 0);
+	snprintf(want, sizeof(want), "%s/r.42.json", dir);
+	ck_assert_str_eq(got, want);
+	free(warn);
+}
+END_TEST
+
 START_TEST(test_output_empty_is_bad)
 {
 	static const char *const env[] = { "MEMSTATS_OUTPUT=", NULL };
@@ -581,6 +603,7 @@ Suite *suite_options(void)
 	tcase_add_test(tc, test_output_keywords);
 	tcase_add_test(tc, test_output_path_kept_unexpanded);
 	tcase_add_test(tc, test_output_relative_path_from_cwd);
+	tcase_add_test(tc, test_output_relative_path_percent_in_cwd);
 	tcase_add_test(tc, test_output_empty_is_bad);
 	tcase_add_test(tc, test_output_path_too_long_is_bad);
 	tcase_add_test(tc, test_output_relative_path_longest);

@@ -33,7 +33,8 @@
 #endif
 
 #undef posix_memalign
-#if !defined(_STDLIB_H) || defined(_MM_MALLOC_H_INCLUDED) || !defined(__GLIBC__) || defined(__USE_XOPEN2K)
+#if !defined(_STDLIB_H) || defined(_MM_MALLOC_H_INCLUDED) || defined(__MM_MALLOC_H) || !defined(__GLIBC__) || \
+	defined(__USE_XOPEN2K) /* (gcc's and clang's <mm_malloc.h> declare it too) */
 #define posix_memalign(...) memstats_posix_memalign(MEMSTATS_AT_(MALLOC, "posix_memalign"), __VA_ARGS__)
 #endif
 
