@@ -158,6 +158,37 @@ x86_64|i?86)
 	fi ;;
 esac
 
+# 4e. A project's own macros for these names are the project's: autoconf's
+#     AC_FUNC_MALLOC (#define malloc rpl_malloc in config.h, before the
+#     system headers), and a debugging macro defined between includes.
+cat >"$T/rpl.c" <<'EOF'
+#define malloc rpl_malloc
+#include <stdio.h>
+#include <stdlib.h>
+void *rpl_malloc(size_t n) { puts("rpl"); return calloc(1, n ? n : 1); }
+#include <string.h>
+int main(void) { free(malloc(0)); return 0; }
+EOF
+cat >"$T/dbg.c" <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+static void *dbg(size_t n) { puts("dbg"); return (malloc)(n); }
+#define malloc(n) dbg(n)
+#include <string.h>
+int main(void) { free(malloc(4)); return 0; }
+EOF
+# (dbg.c redefines memstats' malloc after <stdlib.h>: a "redefined" warning,
+# as for any macro redefined; the project's definition must win, even over
+# later includes)
+for f in rpl dbg; do
+	if $CC $INC -include memstats.h -Wall "$T/$f.c" -o "$T/$f" -L"$B" -lmemstats -Wl,-rpath,"$(pwd)/$B" \
+		>"$T/log" 2>&1 && [ "$(MEMSTATS_OUTPUT=off "$T/$f")" = "$f" ]; then
+		ok "the project's own #define malloc ($f) is left alone"
+	else
+		ko "the project's own #define malloc ($f) is left alone"
+	fi
+done
+
 # 4c. Code that declares malloc itself, as autoconf 2.71's C99/C11 probes do.
 cat >"$T/owndecl.c" <<'EOF'
 #include <stddef.h>
