@@ -48,29 +48,46 @@ int output_expand(const char *tmpl, long pid, char *out, size_t size)
 	return 0;
 }
 
-/* Whether path names an open file descriptor (/proc/self/fd/1, /dev/stdout,
- * /dev/fd/2), directly or through symbolic links: what it resolves to is
- * someone's open file, to append to, never to replace. */
-static int names_a_descriptor(const char *path)
+/* The descriptor of this process that path names, or -1: /proc/self/fd/N,
+ * /dev/fd/N, /dev/stdout, /dev/stderr, or any path (through links of any
+ * kind) to the very file the program's stdout or stderr is open on. The
+ * report goes through that descriptor, at its own offset, after what stdio
+ * holds for it: reopening the file would write over the program's output,
+ * and renaming over it would take its file away. */
+static int descriptor_of(const char *path)
 {
-	char buf[2][PATH_MAX];
-	const char *p = path;
+	struct stat st, fst;
+	int fd, end = 0;
 
-	for (int hop = 0; hop < 8; hop++) {
-		ssize_t n;
-
-		if (!strncmp(p, "/proc/", 6) || !strncmp(p, "/dev/fd/", 8))
-			return 1;
-		n = readlink(p, buf[hop & 1], sizeof(buf[0]) - 1);
-		if (n <= 0 || buf[hop & 1][0] != '/')
-			return 0; /* not a link, or a relative one: /dev/stdout's is absolute */
-		buf[hop & 1][n] = '\0';
-		p = buf[hop & 1];
+	if ((sscanf(path, "/proc/self/fd/%d%n", &fd, &end) == 1 || sscanf(path, "/dev/fd/%d%n", &fd, &end) == 1) &&
+	    path[end] == '\0' && fd >= 0)
+		return fd;
+	if (strcmp(path, "/dev/stdout") == 0)
+		return 1;
+	if (strcmp(path, "/dev/stderr") == 0)
+		return 2;
+	if (stat(path, &st) != 0)
+		return -1;
+	for (fd = 1; fd <= 2; fd++) {
+		if (fstat(fd, &fst) == 0 && fst.st_dev == st.st_dev && fst.st_ino == st.st_ino)
+			return fd;
 	}
-	return 0;
+	return -1;
 }
 
-/* Something that is not a regular file (a device, a FIFO, a descriptor) is
+static int write_to_descriptor(int fd, const struct report *rep)
+{
+	struct writer w;
+
+	if (fd == 1)
+		fflush(stdout);
+	else if (fd == 2)
+		fflush(stderr);
+	w_init(&w, fd);
+	return report_write(rep, &w);
+}
+
+/* Something that is not a regular file (a device, a FIFO) is
  * written as it is: replacing it would destroy it, and its reader takes what
  * comes. Opened without blocking, so a FIFO nobody reads is an error (ENXIO),
  * not a program hung at exit. */
@@ -98,7 +115,9 @@ int output_to_path(const char *path, const struct report *rep)
 	struct writer w;
 	int fd, err;
 
-	if ((stat(path, &st) == 0 && !S_ISREG(st.st_mode)) || names_a_descriptor(path))
+	if ((fd = descriptor_of(path)) >= 0)
+		return write_to_descriptor(fd, rep);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return write_in_place(path, rep, O_APPEND);
 	/* a symbolic link stays: the file it names gets the report */
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {

@@ -173,6 +173,37 @@ START_TEST(test_output_stdout_after_program_output)
 }
 END_TEST
 
+/* A path that names the file the program's stdout is open on, however it
+ * gets there, takes the report through that descriptor: after the output
+ * stdio held, and never replacing the file (prog > log). */
+START_TEST(test_output_through_stdout_descriptor)
+{
+	static const char *const paths[] = { "/dev/stdout", "/proc/self/fd/1", "link-to-stdout" };
+	char var[64], dir[256], out[300], err[300], link[300];
+	const char *env[] = { var, NULL };
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		char *o, *e;
+
+		snprintf(var, sizeof(var), "MEMSTATS_OUTPUT=%s", paths[i]);
+		make_tmpdir(dir, sizeof(dir));
+		snprintf(out, sizeof(out), "%s/stdout", dir);
+		snprintf(err, sizeof(err), "%s/stderr", dir);
+		snprintf(link, sizeof(link), "%s/link-to-stdout", dir);
+		ck_assert_int_eq(symlink("./stdout", link), 0); /* relative, to the child's stdout file */
+		ck_assert_int_eq(run_child("plain", env, dir, out, err), 0);
+		o = slurp(out);
+		e = slurp(err);
+		ck_assert_msg(o && strstr(o, "child output\nmemstats report: ") == o, "%s: %s", paths[i], o);
+		ck_assert_ptr_nonnull(strstr(o, "\nBALANCE "));
+		ck_assert_str_eq(e, "");
+		(free)(o);
+		(free)(e);
+		rm_tree(dir);
+	}
+}
+END_TEST
+
 START_TEST(test_csv)
 {
 	struct run r;
@@ -287,6 +318,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_bad_value_warns_once_and_defaults);
 	tcase_add_test(tc, test_output_off);
 	tcase_add_test(tc, test_output_stdout_after_program_output);
+	tcase_add_test(tc, test_output_through_stdout_descriptor);
 	tcase_add_test(tc, test_csv);
 	tcase_add_test(tc, test_top_sort_match_all);
 	tcase_add_test(tc, test_dump_writes_like_exit);
