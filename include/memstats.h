@@ -161,8 +161,7 @@ MEMSTATS_API_ memstats_size_t memstats_foreach_site(int (*fn)(const struct memst
 /* anchor: any address inside the calling object, to know the object by */
 MEMSTATS_API_ void memstats__register(struct memstats_site *start, struct memstats_site *stop,
 				      const void *anchor) MEMSTATS_NOTHROW_;
-MEMSTATS_API_ void memstats__unregister(struct memstats_site *start, struct memstats_site *stop,
-					const void *anchor) MEMSTATS_NOTHROW_;
+MEMSTATS_API_ void memstats__unregister(const void *anchor) MEMSTATS_NOTHROW_;
 
 MEMSTATS_API_ void *memstats_malloc(struct memstats_site *site, memstats_size_t size)
 	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(2)));
@@ -277,7 +276,7 @@ __attribute__((constructor, used)) static void memstats__register_this_object(vo
 }
 __attribute__((destructor(101), used)) static void memstats__unregister_this_object(void)
 {
-	memstats__unregister(__start_memstats, __stop_memstats, __func__);
+	memstats__unregister(__func__);
 }
 
 /* The one macro that makes a site record: an expression yielding its address.

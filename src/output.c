@@ -93,14 +93,12 @@ static int write_to_descriptor(int fd, const struct report *rep)
  * not a program hung at exit. */
 static int write_in_place(const char *path, const struct report *rep, int flags)
 {
-	struct writer w;
 	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK | flags, 0666), rc, err;
 
 	if (fd < 0)
 		return -1;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	w_init(&w, fd);
-	rc = report_write(rep, &w);
+	rc = write_to_descriptor(fd, rep);
 	err = errno;
 	close(fd);
 	errno = err;

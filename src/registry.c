@@ -5,9 +5,9 @@
  * constructor every instrumented file emits (many files, one object: deduped
  * by base). C++ sites live outside the section and are listed at their first
  * call, when every site gets its number (the index of its per-thread slots,
- * see thread-counters.c). Walking a section steps by sizeof(struct memstats_site) but checks
- * the magic and, where a tool put padding between records, moves on by the
- * records' alignment instead.
+ * see thread-counters.c). Walking a section steps by the record's size but
+ * checks the magic and, where a tool put padding between records, moves on
+ * by the records' alignment instead.
  *
  * When an object is unloaded (dlclose), its sites are copied out, strings
  * included; an object loaded again gets new sites, and reports add the rows
@@ -75,10 +75,10 @@ static struct memstats_site *next_site(struct memstats_site *s, struct memstats_
 static const void *object_of(const void *addr, char *name, size_t size)
 {
 	Dl_info info;
+	int found = addr && dladdr(addr, &info);
 	ssize_t n;
 
-	if (addr && dladdr(addr, &info) && info.dli_fname && *info.dli_fname &&
-	    strcmp(info.dli_fname, program_invocation_name) != 0) {
+	if (found && info.dli_fname && *info.dli_fname && strcmp(info.dli_fname, program_invocation_name) != 0) {
 		snprintf(name, size, "%s", info.dli_fname);
 		return info.dli_fbase;
 	}
@@ -86,7 +86,7 @@ static const void *object_of(const void *addr, char *name, size_t size)
 	 * when static; the kernel knows its path */
 	n = readlink("/proc/self/exe", name, size - 1);
 	name[n > 0 ? n : 0] = '\0';
-	return addr && dladdr(addr, &info) ? info.dli_fbase : NULL;
+	return found ? info.dli_fbase : NULL;
 }
 
 /* Index of the loaded object at base (named name), added if new; -1 if out
@@ -128,7 +128,7 @@ void memstats__register(struct memstats_site *start, struct memstats_site *stop,
 		objects[i].start = start;
 		objects[i].stop = stop;
 	}
-	pthread_mutex_unlock(lock);
+	registry_release();
 }
 
 static struct memstats_site **by_id;      /* by_id[id]: the site (or its copy) */
@@ -201,12 +201,56 @@ static void copy_site(struct memstats_site *d, const struct memstats_site *s, in
 		by_id[d->id] = d;
 }
 
-/* The sites of a copy that is about to go: their ids lead nowhere. */
-static void forget_ids(struct memstats_site *sites, size_t n)
+typedef void (*site_fn)(struct memstats_site *s, const char *object, void *arg);
+
+/* Calls fn on every site of object i: in its section (or copy), and listed.
+ * Registry held. */
+static void walk_object(size_t i, site_fn fn, void *arg)
 {
-	for (size_t i = 0; i < n; i++)
-		if (sites[i].id)
-			by_id[sites[i].id] = NULL;
+	if (objects[i].start)
+		for_each_section_site(s, &objects[i])
+			fn(s, objects[i].name, arg);
+	for (size_t l = 0; l < nlisted; l++)
+		if (listed[l].obj == i)
+			fn(listed[l].site, objects[i].name, arg);
+}
+
+/* Calls fn on every site. Registry held. */
+static void walk(site_fn fn, void *arg)
+{
+	for (size_t i = 0; i < nobjects; i++)
+		walk_object(i, fn, arg);
+}
+
+static void count_one(struct memstats_site *s, const char *object, void *arg)
+{
+	(void)s;
+	(void)object;
+	++*(size_t *)arg;
+}
+
+/* A site of an object about to be unmapped, not copied: its number must
+ * lead nowhere. */
+static void forget_one(struct memstats_site *s, const char *object, void *arg)
+{
+	(void)object;
+	(void)arg;
+	if (s->id)
+		by_id[s->id] = NULL;
+}
+
+struct copying {
+	struct memstats_site *copy;
+	size_t n;
+	int fail;
+};
+
+static void copy_one(struct memstats_site *s, const char *object, void *arg)
+{
+	struct copying *c = arg;
+
+	(void)object;
+	copy_site(&c->copy[c->n++], s, &c->fail);
 }
 
 static void free_copy(struct memstats_site *sites, size_t n)
@@ -226,40 +270,24 @@ static void free_copy(struct memstats_site *sites, size_t n)
 static void retire(size_t i)
 {
 	struct object *o = &objects[i];
-	size_t n = 0, k = 0, kept = 0;
-	struct memstats_site *copy;
-	int fail = 0;
+	struct copying c = { NULL, 0, 0 };
+	size_t n = 0, kept = 0;
 
-	if (o->start)
-		for_each_section_site(s, o)
-			n++;
-	for (size_t l = 0; l < nlisted; l++)
-		n += listed[l].obj == i;
-	copy = aligned_alloc(MEMSTATS_SITE_ALIGN, (n ? n : 1) * sizeof(*copy));
-	if (copy) {
-		memset(copy, 0, (n ? n : 1) * sizeof(*copy));
-		if (o->start)
-			for_each_section_site(s, o)
-				copy_site(&copy[k++], s, &fail);
-		for (size_t l = 0; l < nlisted; l++)
-			if (listed[l].obj == i)
-				copy_site(&copy[k++], listed[l].site, &fail);
+	walk_object(i, count_one, &n);
+	c.copy = aligned_alloc(MEMSTATS_SITE_ALIGN, (n ? n : 1) * sizeof(*c.copy));
+	if (c.copy) {
+		memset(c.copy, 0, (n ? n : 1) * sizeof(*c.copy));
+		walk_object(i, copy_one, &c);
 	}
-	if (!copy || fail) {
+	if (!c.copy || c.fail) {
 		warnf_fd(2, "memstats: out of memory: the sites of an unloaded object are lost\n");
-		/* no number may lead into the unmapped object */
-		if (o->start)
-			for_each_section_site(s, o)
-				forget_ids(s, 1);
-		for (size_t l = 0; l < nlisted; l++)
-			if (listed[l].obj == i)
-				forget_ids(listed[l].site, 1);
-		if (copy)
-			free_copy(copy, k);
+		walk_object(i, forget_one, NULL); /* no number may lead into the unmapped object */
+		if (c.copy)
+			free_copy(c.copy, c.n);
 		o->start = o->stop = NULL;
 	} else {
-		o->start = copy;
-		o->stop = copy + n;
+		o->start = c.copy;
+		o->stop = c.copy + n;
 	}
 	for (size_t l = 0; l < nlisted; l++) /* the listed sites now live in the copy */
 		if (listed[l].obj != i)
@@ -269,13 +297,11 @@ static void retire(size_t i)
 	o->base = NULL;
 }
 
-void memstats__unregister(struct memstats_site *start, struct memstats_site *stop, const void *anchor)
+void memstats__unregister(const void *anchor)
 {
 	char name[PATH_MAX];
 	const void *base = object_of(anchor, name, sizeof(name));
 
-	(void)start;
-	(void)stop;
 	registry_hold();
 	for (size_t i = 0; i < nobjects; i++) {
 		if (!objects[i].retired && objects[i].base == base) {
@@ -283,14 +309,14 @@ void memstats__unregister(struct memstats_site *start, struct memstats_site *sto
 			break;
 		}
 	}
-	pthread_mutex_unlock(lock);
+	registry_release();
 }
 
 size_t registry_objects(void)
 {
 	registry_hold();
 	size_t n = nobjects;
-	pthread_mutex_unlock(lock);
+	registry_release();
 	return n;
 }
 
@@ -304,24 +330,6 @@ static void snapshot_site(struct memstats_row *r, const struct memstats_site *s,
 	r->type = s->type;
 	r->object = object;
 	slots_total(s, &r->c);
-}
-
-/* Calls fn on every site, under the lock. */
-static void walk(void (*fn)(struct memstats_site *s, const char *object, void *arg), void *arg)
-{
-	for (size_t i = 0; i < nobjects; i++)
-		if (objects[i].start)
-			for_each_section_site(s, &objects[i])
-				fn(s, objects[i].name, arg);
-	for (size_t l = 0; l < nlisted; l++)
-		fn(listed[l].site, objects[listed[l].obj].name, arg);
-}
-
-static void count_one(struct memstats_site *s, const char *object, void *arg)
-{
-	(void)s;
-	(void)object;
-	++*(size_t *)arg;
 }
 
 struct fill {
@@ -470,7 +478,7 @@ static void before_fork(void)
 
 static void after_fork_parent(void)
 {
-	pthread_mutex_unlock(lock);
+	registry_release();
 }
 
 static void init_lock(pthread_mutex_t *l)

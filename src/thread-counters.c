@@ -108,22 +108,11 @@ void slots_total(const struct memstats_site *s, struct memstats_counters *out)
 {
 	unsigned int id = __atomic_load_n(&s->id, __ATOMIC_RELAXED);
 
-	out->calls = counter_get(&s->c.calls);
-	out->failed = counter_get(&s->c.failed);
-	out->bytes = counter_get(&s->c.bytes);
-	out->alloc_bytes = counter_get(&s->c.alloc_bytes);
-	out->free_bytes = counter_get(&s->c.free_bytes);
-	for (struct slots *t = all; id && t; t = t->next) {
-		if (id < t->cap) {
-			const struct memstats_counters *c = &t->c[id];
-
-			out->calls += counter_get(&c->calls);
-			out->failed += counter_get(&c->failed);
-			out->bytes += counter_get(&c->bytes);
-			out->alloc_bytes += counter_get(&c->alloc_bytes);
-			out->free_bytes += counter_get(&c->free_bytes);
-		}
-	}
+	memset(out, 0, sizeof(*out));
+	counters_add(out, &s->c);
+	for (struct slots *t = all; id && t; t = t->next)
+		if (id < t->cap)
+			counters_add(out, &t->c[id]);
 }
 
 /* From now on s counts from zero. Registry held. */
