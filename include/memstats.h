@@ -38,13 +38,19 @@
  * for; and gets casts and null pointers that draw no C++ warning. */
 #if defined(__cplusplus) && __cplusplus >= 201103L
 #define MEMSTATS_NOTHROW_ noexcept
+#define MEMSTATS_NOEXCEPT_ noexcept
 #define MEMSTATS_NULL_ nullptr
+#define MEMSTATS_NULLPTR_ nullptr
 #elif defined(__cplusplus)
 #define MEMSTATS_NOTHROW_ throw()
+#define MEMSTATS_NOEXCEPT_ throw()
 #define MEMSTATS_NULL_ __null
+#define MEMSTATS_NULLPTR_ __null
 #else
 #define MEMSTATS_NOTHROW_ __attribute__((nothrow))
+#define MEMSTATS_NOEXCEPT_ /* C: the compiler sees the body of an inline function */
 #define MEMSTATS_NULL_ ((const char *)0)
+#define MEMSTATS_NULLPTR_ ((void *)0)
 #endif
 #ifdef __cplusplus
 #define MEMSTATS_CAST_(type, x) static_cast<type>(x)
@@ -185,6 +191,17 @@ MEMSTATS_API_ void *memstats_valloc(struct memstats_site *site, memstats_size_t 
 MEMSTATS_API_ void *memstats_pvalloc(struct memstats_site *site, memstats_size_t size)
 	MEMSTATS_NOTHROW_ __attribute__((malloc));
 
+/* The calling thread's counter slots, for the inline counting below: slot[id]
+ * belongs to the site numbered id, for ids 1..limit. The runtime keeps limit
+ * at 0 (so every call takes the out-of-line path) until the thread has
+ * slots, when the word before a block is not glibc's exact usable size, and
+ * while live tracking is on. Initial-exec: one load from the thread pointer. */
+struct memstats_tls {
+	struct memstats_counters *slot;
+	unsigned int limit;
+};
+extern __thread struct memstats_tls memstats_tls_ __attribute__((tls_model("initial-exec"), visibility("default")));
+
 /* ---- the ha_aligned_* family ------------------------------------------
  *
  * Aligned allocations in the HAProxy 3.3 style, usable with or without the
@@ -302,6 +319,148 @@ __attribute__((destructor(101), used)) static void memstats__unregister_this_obj
 	}))
 
 #define MEMSTATS_AT_(op, api) MEMSTATS_SITE_(MEMSTATS_OP_##op, api, MEMSTATS_NULL_)
+
+/* The per-call fast path, inlined into the caller: the C library call, then
+ * adds to this thread's slot of the site, the usable size read from the
+ * word before the block. Whenever that is not possible (first call of a
+ * site, new thread, tracking, another allocator), the out-of-line function
+ * does the whole call. A slot is written by its thread only: no lock
+ * prefix, no cache line shared with another thread. */
+static __inline__ struct memstats_counters *memstats_slot_(struct memstats_site *site) MEMSTATS_NOEXCEPT_
+{
+	unsigned int id = __atomic_load_n(&site->id, __ATOMIC_RELAXED);
+	struct memstats_tls *t = &memstats_tls_;
+
+	/* id 0 (not numbered yet) wraps around and fails the test */
+	return __builtin_expect(id - 1u < t->limit, 1) ? t->slot + id : MEMSTATS_NULLPTR_;
+}
+
+/* x86-64: one add to memory, which the compiler may neither split nor merge
+ * across calls; readers see whole values. Elsewhere the same through a
+ * relaxed load and store (a few instructions more). */
+static __inline__ void memstats_add_(memstats_u64 *counter, memstats_u64 v) MEMSTATS_NOEXCEPT_
+{
+#if defined(__x86_64__)
+	__asm__ __volatile__("addq %1, %0" : "+m"(*counter) : "er"(v));
+#else
+	__atomic_store_n(counter, __atomic_load_n(counter, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
+#endif
+}
+
+/* glibc's malloc_usable_size(p): the word before the block holds the chunk's
+ * size with flags in its 3 low bits; bit 1 (mmapped) means the chunk has no
+ * neighbour to lend its block a word. The empty asm hides where p came from,
+ * so the compiler does not judge the read by the block's bounds. */
+static __inline__ memstats_u64 memstats_usable_(void *p) MEMSTATS_NOEXCEPT_
+{
+	const memstats_size_t *w = MEMSTATS_CAST_(const memstats_size_t *, p);
+	memstats_size_t head;
+
+	__asm__("" : "+r"(w));
+	head = w[-1];
+	if (__builtin_expect((head & 2) != 0, 0))
+		return (head & ~MEMSTATS_CAST_(memstats_size_t, 7)) - 2 * sizeof(memstats_size_t);
+	return (head & ~MEMSTATS_CAST_(memstats_size_t, 7)) - sizeof(memstats_size_t);
+}
+
+static __inline__ void memstats_count_(struct memstats_counters *c, memstats_u64 req, void *p, int failed) MEMSTATS_NOEXCEPT_
+{
+	memstats_add_(&c->calls, 1);
+	memstats_add_(&c->bytes, req);
+	if (__builtin_expect(p != MEMSTATS_NULLPTR_, 1))
+		memstats_add_(&c->alloc_bytes, memstats_usable_(p));
+	else if (failed)
+		memstats_add_(&c->failed, 1);
+}
+
+static __inline__ __attribute__((malloc, alloc_size(2))) void *
+memstats_fast_malloc(struct memstats_site *site, memstats_size_t size) MEMSTATS_NOEXCEPT_
+{
+	struct memstats_counters *c = memstats_slot_(site);
+	void *p;
+
+	if (!c)
+		return memstats_malloc(site, size);
+	p = __builtin_malloc(size);
+	memstats_count_(c, size, p, size != 0);
+	return p;
+}
+
+static __inline__ __attribute__((malloc, alloc_size(2, 3))) void *
+memstats_fast_calloc(struct memstats_site *site, memstats_size_t n, memstats_size_t size) MEMSTATS_NOEXCEPT_
+{
+	struct memstats_counters *c = memstats_slot_(site);
+	memstats_size_t total;
+	int overflow;
+	void *p;
+
+	if (!c)
+		return memstats_calloc(site, n, size);
+	overflow = __builtin_mul_overflow(n, size, &total);
+	p = __builtin_calloc(n, size);
+	/* an overflowing request has no byte count to record honestly */
+	memstats_count_(c, overflow ? 0 : total, p, overflow || total != 0);
+	return p;
+}
+
+static __inline__ __attribute__((alloc_size(3))) void *
+memstats_fast_realloc(struct memstats_site *site, void *ptr, memstats_size_t size) MEMSTATS_NOEXCEPT_
+{
+	struct memstats_counters *c = memstats_slot_(site);
+	memstats_u64 old;
+	void *p;
+
+	if (!c)
+		return memstats_realloc(site, ptr, size);
+	old = ptr ? memstats_usable_(ptr) : 0;
+	p = __builtin_realloc(ptr, size);
+	memstats_count_(c, size, p, size != 0);
+	/* the old block is gone when realloc succeeded, or freed it for a
+	 * size of 0 (glibc returns NULL then); on failure it stays */
+	if (p || size == 0)
+		memstats_add_(&c->free_bytes, old);
+	return p;
+}
+
+static __inline__ void memstats_fast_free(struct memstats_site *site, void *ptr) MEMSTATS_NOEXCEPT_
+{
+	struct memstats_counters *c;
+
+	if (!ptr)
+		return; /* free(NULL) does nothing, so it is not a call */
+	c = memstats_slot_(site);
+	if (!c) {
+		memstats_free(site, ptr);
+		return;
+	}
+	memstats_add_(&c->calls, 1);
+	memstats_add_(&c->free_bytes, memstats_usable_(ptr));
+	__builtin_free(ptr);
+}
+
+static __inline__ __attribute__((malloc, nonnull(2))) char *
+memstats_fast_strdup(struct memstats_site *site, const char *s) MEMSTATS_NOEXCEPT_
+{
+	struct memstats_counters *c = memstats_slot_(site);
+	memstats_size_t len;
+	char *p;
+
+	if (!c)
+		return memstats_strdup(site, s);
+	len = __builtin_strlen(s) + 1;
+	p = MEMSTATS_CAST_(char *, __builtin_malloc(len));
+	if (p)
+		__builtin_memcpy(p, s, len);
+	memstats_count_(c, len, p, 1);
+	return p;
+}
+
+#ifdef __cplusplus
+namespace std {
+using ::memstats_fast_malloc; using ::memstats_fast_calloc; using ::memstats_fast_realloc;
+using ::memstats_fast_free; using ::memstats_fast_strdup;
+}
+#endif
 
 /* The C library's functions become macros in memstats-define.h, included at
  * the end of this file and again after each system header that declares

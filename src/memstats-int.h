@@ -43,6 +43,9 @@ struct slots {
 };
 
 MS_HIDDEN extern __thread struct slots *slots_mine __attribute__((tls_model("initial-exec")));
+/* Whether callers may count inline (memstats_tls_.limit > 0): set once at
+ * start-up, before any thread has slots. */
+MS_HIDDEN extern int slots_inline;
 MS_HIDDEN struct memstats_counters *slot_slow(struct memstats_site *s);
 MS_HIDDEN void slots_init(void);
 MS_HIDDEN void slots_after_fork(void);

@@ -43,6 +43,7 @@ static void read_config(void)
 	config_parse(&config, secure_getenv, 2);
 	registry_init();
 	usable_init();
+	slots_inline = usable_from_header;
 }
 
 /* Called by the first registration, from a constructor: warnings about the

@@ -14,6 +14,15 @@
 #include "memstats-int.h"
 
 __thread struct slots *slots_mine __attribute__((tls_model("initial-exec")));
+__thread struct memstats_tls memstats_tls_ __attribute__((tls_model("initial-exec")));
+int slots_inline;
+
+/* What the callers' inline counting may use of t (see memstats.h). */
+static void publish(struct slots *t)
+{
+	memstats_tls_.slot = t ? t->c : NULL;
+	memstats_tls_.limit = t && slots_inline ? (unsigned int)(t->cap - 1) : 0;
+}
 
 static struct slots *all;        /* every thread's, under the registry lock */
 static pthread_key_t exit_key;   /* its destructor folds a thread's slots */
@@ -42,6 +51,7 @@ static void thread_exit(void *arg)
 	registry_hold();
 	fold(arg);
 	slots_mine = NULL; /* a later count in this thread starts anew */
+	publish(NULL);
 	registry_release();
 }
 
@@ -74,7 +84,7 @@ struct memstats_counters *slot_slow(struct memstats_site *s)
 
 	if (!id)
 		return NULL;
-	registry_hold();
+	registry_hold(); /* after start-up: slots_inline is known */
 	if (!t) {
 		t = calloc(1, sizeof(*t));
 		if (!t)
@@ -97,6 +107,7 @@ struct memstats_counters *slot_slow(struct memstats_site *s)
 		free(t->c);
 		t->c = grown;
 		t->cap = cap;
+		publish(t);
 	}
 out:
 	registry_release();

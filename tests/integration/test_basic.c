@@ -107,7 +107,8 @@ END_TEST
 START_TEST(test_calloc_overflow_not_wrapped)
 {
 	errno = 0;
-	void *p = calloc(SIZE_MAX / 2, 4); int l = __LINE__;
+	volatile size_t huge = SIZE_MAX / 2; /* a constant would draw gcc's warning, with or without memstats */
+	void *p = calloc(huge, 4); int l = __LINE__;
 	ck_assert_ptr_null(p);
 	ck_assert_int_eq(errno, ENOMEM);
 	/* n*m would wrap to 2^64 - 4: nothing recorded but the failure */
@@ -270,6 +271,49 @@ START_TEST(test_loop_site_accumulates)
 }
 END_TEST
 
+/* After its first call a site counts inline in the caller (memstats.h):
+ * every function, small and mapped blocks, failures and frees, repeated,
+ * must give the same exact numbers as the out-of-line path. */
+START_TEST(test_inline_path_exact)
+{
+	enum { N = 5 };
+	volatile size_t huge = SIZE_MAX / 2;
+	memstats_u64 um = 0, ub = 0, uc = 0, ur = 0, ur_old = 0, uf = 0, us = 0;
+	int lm = 0, lb = 0, lc = 0, lo = 0, lr = 0, lf = 0, ls = 0, lx = 0;
+
+	for (int i = 0; i < N; i++) {
+		char *m = malloc(24); lm = __LINE__;
+		char *big = malloc(64 << 20); lb = __LINE__; /* mapped on its own, always */
+		char *c = calloc(3, 8); lc = __LINE__;
+		void *o = calloc(huge, 4); lo = __LINE__;
+		char *r = realloc(NULL, 10); lx = __LINE__;
+		memstats_u64 u10 = usable(r);
+
+		ck_assert_ptr_null(o);
+		um += usable(m); ub += usable(big); uc += usable(c); ur_old += u10;
+		r = realloc(r, 3000); lr = __LINE__;
+		ur += usable(r);
+		char *s = strdup("inline"); ls = __LINE__;
+		us += usable(s);
+		uf += usable(m) + usable(big) + usable(c) + usable(r) + usable(s);
+		free(m); free(big); free(c); free(r); free(s); lf = __LINE__;
+	}
+	ck_assert_site(lm, "malloc", N, 0, N * 24, um, 0);
+	ck_assert_site(lb, "malloc", N, 0, (memstats_u64)N << 26, ub, 0);
+	ck_assert_site(lc, "calloc", N, 0, N * 24, uc, 0);
+	ck_assert_site(lo, "calloc", N, N, 0, 0, 0);
+	ck_assert_site(lx, "realloc", N, 0, N * 10, ur_old, 0);
+	ck_assert_site(lr, "realloc", N, 0, N * 3000, ur, ur_old);
+	ck_assert_site(ls, "strdup", N, 0, N * 7, us, 0);
+	ck_assert_uint_eq(site_at(lf, "free").c.calls, 5 * N);
+	ck_assert_uint_eq(site_at(lf, "free").c.free_bytes, uf);
+#if defined(__GLIBC__) && !defined(SANITIZED_ALLOCATOR) && defined(__x86_64__)
+	/* and the inline path is the one taken: this thread has slots to count in */
+	ck_assert_uint_gt(memstats_tls_.limit, 0);
+#endif
+}
+END_TEST
+
 static int count_rows(const struct memstats_row *r, void *arg)
 {
 	(void)r;
@@ -310,6 +354,7 @@ int main(void)
 	tcase_add_test(tc, test_usable_wherever_a_call_was);
 	tcase_add_test(tc, test_parenthesised_free_not_counted);
 	tcase_add_test(tc, test_loop_site_accumulates);
+	tcase_add_test(tc, test_inline_path_exact);
 	tcase_add_test(tc, test_reset_and_foreach);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

@@ -21,7 +21,7 @@
  * probes declare them by hand (extern void *malloc (size_t);), which a
  * function-like macro would turn into garbage. */
 #if !defined(malloc) && (defined(_STDLIB_H) || defined(_MALLOC_H))
-#define malloc(...) memstats_malloc(MEMSTATS_AT_(MALLOC, "malloc"), __VA_ARGS__)
+#define malloc(...) memstats_fast_malloc(MEMSTATS_AT_(MALLOC, "malloc"), __VA_ARGS__)
 #define MEMSTATS_OWN_malloc_ 1
 #elif defined(MEMSTATS_OWN_malloc_) && !(defined(_STDLIB_H) || defined(_MALLOC_H))
 #undef malloc
@@ -29,7 +29,7 @@
 #endif
 
 #if !defined(calloc) && (defined(_STDLIB_H) || defined(_MALLOC_H))
-#define calloc(...) memstats_calloc(MEMSTATS_AT_(CALLOC, "calloc"), __VA_ARGS__)
+#define calloc(...) memstats_fast_calloc(MEMSTATS_AT_(CALLOC, "calloc"), __VA_ARGS__)
 #define MEMSTATS_OWN_calloc_ 1
 #elif defined(MEMSTATS_OWN_calloc_) && !(defined(_STDLIB_H) || defined(_MALLOC_H))
 #undef calloc
@@ -37,7 +37,7 @@
 #endif
 
 #if !defined(realloc) && (defined(_STDLIB_H) || defined(_MALLOC_H))
-#define realloc(...) memstats_realloc(MEMSTATS_AT_(REALLOC, "realloc"), __VA_ARGS__)
+#define realloc(...) memstats_fast_realloc(MEMSTATS_AT_(REALLOC, "realloc"), __VA_ARGS__)
 #define MEMSTATS_OWN_realloc_ 1
 #elif defined(MEMSTATS_OWN_realloc_) && !(defined(_STDLIB_H) || defined(_MALLOC_H))
 #undef realloc
@@ -46,7 +46,7 @@
 
 #ifndef MEMSTATS_NO_FREE
 #if !defined(free) && (defined(_STDLIB_H) || defined(_MALLOC_H))
-#define free(...) memstats_free(MEMSTATS_AT_(FREE, "free"), __VA_ARGS__)
+#define free(...) memstats_fast_free(MEMSTATS_AT_(FREE, "free"), __VA_ARGS__)
 #define MEMSTATS_OWN_free_ 1
 #elif defined(MEMSTATS_OWN_free_) && !(defined(_STDLIB_H) || defined(_MALLOC_H))
 #undef free
@@ -102,7 +102,7 @@
 #endif
 
 #if !defined(strdup) && (!defined(_STRING_H) || !defined(__GLIBC__) || defined(__USE_XOPEN_EXTENDED) || defined(__USE_XOPEN2K8))
-#define strdup(...) memstats_strdup(MEMSTATS_AT_(STRDUP, "strdup"), __VA_ARGS__)
+#define strdup(...) memstats_fast_strdup(MEMSTATS_AT_(STRDUP, "strdup"), __VA_ARGS__)
 #define MEMSTATS_OWN_strdup_ 1
 #elif defined(MEMSTATS_OWN_strdup_) && !(!defined(_STRING_H) || !defined(__GLIBC__) || defined(__USE_XOPEN_EXTENDED) || defined(__USE_XOPEN2K8))
 #undef strdup
