@@ -126,6 +126,18 @@ struct memstats_options {
 	int all;                   /* non-zero: also rows whose counters are all zero */
 };
 
+/* Live tracking (MEMSTATS_TRACK=1): the blocks a site allocated that are not
+ * freed yet, and how old they are. All zero when tracking is off. */
+#define MEMSTATS_AGE_BUCKETS 5     /* ages from 0, 1, 10, 100 and 1000 seconds up */
+
+struct memstats_live {
+	memstats_u64 blocks;       /* live blocks */
+	memstats_u64 bytes;        /* their requested bytes */
+	memstats_u64 peak_bytes;   /* the most requested bytes live at once */
+	memstats_u64 age_blocks[MEMSTATS_AGE_BUCKETS]; /* live blocks by age bucket */
+	memstats_u64 age_bytes[MEMSTATS_AGE_BUCKETS];  /* and their requested bytes */
+};
+
 /* One site as seen by memstats_foreach_site(): a snapshot of its counters. */
 struct memstats_row {
 	const char *file;
@@ -136,6 +148,7 @@ struct memstats_row {
 	const char *type;          /* NULL when the call names no type */
 	const char *object;        /* path of the executable or shared object holding the site */
 	struct memstats_counters c;
+	struct memstats_live live; /* with MEMSTATS_TRACK=1 */
 };
 
 /* Writes a report where the report at exit goes (MEMSTATS_OUTPUT), shaped by

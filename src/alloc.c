@@ -32,16 +32,20 @@ void site_count_alloc(struct memstats_site *s, memstats_u64 req, void *p, int fa
 		slot_add(&c->failed, 1);
 	if (freed)
 		slot_add(&c->free_bytes, freed);
+	if (track_on && p)
+		track_alloc(s, p, req);
 }
 
-void site_count_free(struct memstats_site *s, memstats_u64 usable)
+void site_count_free(struct memstats_site *s, void *ptr)
 {
 	struct memstats_counters *c = site_slot(s);
 
-	if (!c)
-		return;
-	slot_add(&c->calls, 1);
-	slot_add(&c->free_bytes, usable);
+	if (c) {
+		slot_add(&c->calls, 1);
+		slot_add(&c->free_bytes, usable_size(ptr));
+	}
+	if (track_on)
+		track_free(ptr);
 }
 
 void *memstats_malloc(struct memstats_site *s, size_t size)
@@ -66,11 +70,20 @@ void *memstats_calloc(struct memstats_site *s, size_t n, size_t size)
 void *memstats_realloc(struct memstats_site *s, void *ptr, size_t size)
 {
 	size_t old = ptr ? usable_size(ptr) : 0;
+	struct live was;
+	/* out of the table before the call: once it returns, another thread
+	 * may get the old address from malloc */
+	int tracked = track_on && ptr && track_take(ptr, &was);
 	void *p = realloc(ptr, size);
-
 	/* the old block is gone when realloc succeeded, or when it freed it
 	 * for a size of 0 (glibc returns NULL then); on failure it stays */
-	site_count_alloc(s, size, p, size != 0, p || size == 0 ? old : 0);
+	int gone = p || size == 0;
+
+	site_count_alloc(s, size, p, size != 0, gone ? old : 0);
+	if (tracked && !gone)
+		track_restore(&was);
+	else if (track_on && ptr && !tracked && gone)
+		track_foreign();
 	return p;
 }
 

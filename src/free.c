@@ -9,6 +9,6 @@ void memstats_free(struct memstats_site *s, void *ptr)
 {
 	if (!ptr)
 		return; /* free(NULL) does nothing, so it is not a call */
-	site_count_free(s, usable_size(ptr));
+	site_count_free(s, ptr);
 	free(ptr);
 }

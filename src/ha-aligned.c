@@ -120,6 +120,6 @@ void memstats_ha_aligned_free(struct memstats_site *s, void *ptr, size_t size)
 	(void)size;
 	if (!ptr)
 		return; /* like free(NULL): nothing done, nothing counted */
-	site_count_free(s, usable_size(ptr));
+	site_count_free(s, ptr);
 	free(ptr);
 }

@@ -34,6 +34,18 @@ static inline void counters_add(struct memstats_counters *t, const struct memsta
 	t->free_bytes += counter_get(&c->free_bytes);
 }
 
+/* Adds a site's live data to another row's (rows of one site). */
+static inline void live_add(struct memstats_live *t, const struct memstats_live *l)
+{
+	t->blocks += l->blocks;
+	t->bytes += l->bytes;
+	t->peak_bytes += l->peak_bytes;
+	for (int b = 0; b < MEMSTATS_AGE_BUCKETS; b++) {
+		t->age_blocks[b] += l->age_blocks[b];
+		t->age_bytes[b] += l->age_bytes[b];
+	}
+}
+
 /* ---- thread-counters.c: per-thread slots, one per site ----------------- */
 
 struct slots {
@@ -76,7 +88,8 @@ static inline void slot_add(memstats_u64 *f, memstats_u64 v)
  * says whether getting nothing was a failure (malloc(0) may return NULL);
  * freed is what it released (realloc's old block). */
 MS_HIDDEN void site_count_alloc(struct memstats_site *s, memstats_u64 req, void *p, int failed, memstats_u64 freed);
-MS_HIDDEN void site_count_free(struct memstats_site *s, memstats_u64 usable);
+/* A free at site s of ptr (not NULL), before it is freed. */
+MS_HIDDEN void site_count_free(struct memstats_site *s, void *ptr);
 /* usable.c: malloc_usable_size(p), read from glibc's chunk header when
  * usable_init() found that exact (usable_from_header), else asked for. */
 MS_HIDDEN extern int usable_from_header;
@@ -107,6 +120,64 @@ MS_HIDDEN const char *op_name(unsigned int op);
  * or 0 if there is none. */
 MS_HIDDEN size_t aligned_round(size_t align);
 
+/* ---- live-table.c: live blocks by address ------------------------------ */
+
+#define LIVE_EMPTY 0
+#define LIVE_GONE 1
+
+struct live {
+	uintptr_t key;                    /* the block's address; LIVE_EMPTY or LIVE_GONE in a free slot */
+	memstats_u64 size;                /* bytes requested */
+	unsigned int id;                  /* the allocating site's number */
+	unsigned int born;                /* track_now() when allocated */
+};
+
+struct live_table {
+	struct live *e;                   /* e[0..mask], or NULL */
+	size_t mask;
+	size_t used;                      /* slots not empty (live or gone) */
+	unsigned int shift;               /* 64 - log2(mask + 1) */
+};
+
+/* Whether t must be rebuilt before the next live_put(). */
+MS_HIDDEN int live_full(const struct live_table *t);
+/* A new array for t's live entries, at most half full. 0, or -1 (t untouched). */
+MS_HIDDEN int live_rebuild(struct live_table *t);
+/* Adds v (t must not be full). Returns 1 with *stale filled if an entry for
+ * the same address was there (replaced), else 0. */
+MS_HIDDEN int live_put(struct live_table *t, const struct live *v, struct live *stale);
+/* Removes key's entry into *out: 1, or 0 if there is none. */
+MS_HIDDEN int live_take(struct live_table *t, uintptr_t key, struct live *out);
+MS_HIDDEN void live_each(const struct live_table *t, void (*fn)(const struct live *v, void *arg), void *arg);
+
+/* ---- track.c: live tracking (MEMSTATS_TRACK=1) ------------------------ */
+
+MS_HIDDEN extern int track_on;            /* set once at start-up */
+MS_HIDDEN void track_init(void);
+MS_HIDDEN void track_after_fork(void);    /* in the child, registry held */
+/* Block p, of size bytes requested at site s (counted already), is live. */
+MS_HIDDEN void track_alloc(struct memstats_site *s, void *p, memstats_u64 size);
+/* Block p is about to be freed: 1 if it was tracked, 0 if foreign (counted). */
+MS_HIDDEN int track_free(void *p);
+MS_HIDDEN extern unsigned int track_clock_skew;   /* tests: ticks added to the clock */
+/* realloc: takes p's entry out before the call (1 if tracked), and puts it
+ * back if the call failed. */
+MS_HIDDEN int track_take(void *p, struct live *saved);
+MS_HIDDEN void track_restore(const struct live *saved);
+MS_HIDDEN void track_foreign(void);       /* a block not tracked was freed */
+MS_HIDDEN unsigned int track_now(void);
+MS_HIDDEN unsigned int track_ticks_per_s(void);
+/* The age bucket (0..MEMSTATS_AGE_BUCKETS-1) of a block age_ticks old. */
+MS_HIDDEN int track_age_bucket(unsigned int age_ticks);
+
+/* For a snapshot (registry held): begin() walks the tables once (ids below
+ * nids), row() fills a site's live data, end() frees what begin() made. */
+MS_HIDDEN void track_snapshot_begin(unsigned int nids);
+MS_HIDDEN void track_snapshot_row(unsigned int id, struct memstats_live *out);
+MS_HIDDEN void track_snapshot_end(void);
+MS_HIDDEN void track_totals(memstats_u64 *peak_bytes, memstats_u64 *foreign_frees);
+MS_HIDDEN void track_reset_peaks(void);   /* registry held */
+
 /* ---- registry.c: the sections of every instrumented object ------------ */
 
 /* Snapshot of every known site, one row per site: *rows is malloc'd, the
@@ -132,6 +203,7 @@ struct config {
 	enum output_kind output;
 	char path[PATH_MAX];              /* OUTPUT_PATH: the template, %p unexpanded */
 	char match[256];
+	int track;                        /* MEMSTATS_TRACK: live tracking */
 };
 
 typedef char *(*getenv_fn)(const char *name);
@@ -169,6 +241,9 @@ struct report {
 	size_t nmatched;                  /* rows before MEMSTATS_TOP cut them */
 	size_t nsites;                    /* every site known */
 	struct memstats_counters total;   /* over the nmatched rows */
+	int track;                        /* live tracking is on: report live memory */
+	struct memstats_live live;        /* over the nmatched rows; peak_bytes: the process's */
+	memstats_u64 foreign_frees;
 	long pid;
 	const char *program;
 	struct memstats_options opt;
@@ -180,6 +255,7 @@ MS_HIDDEN void report_prepare(struct report *rep, struct memstats_row *rows, siz
 			      const struct memstats_options *opt);
 MS_HIDDEN int report_write(const struct report *rep, struct writer *w);
 MS_HIDDEN void report_text(const struct report *rep, struct writer *w);
+MS_HIDDEN void report_live_text(const struct report *rep, struct writer *w);
 MS_HIDDEN void report_json(const struct report *rep, struct writer *w);
 MS_HIDDEN void report_csv(const struct report *rep, struct writer *w);
 MS_HIDDEN int64_t report_balance(const struct memstats_counters *c);

@@ -180,5 +180,11 @@ int config_parse(struct config *cfg, getenv_fn get, int fd)
 		else
 			cfg->report.all = n;
 	}
+	if ((v = get("MEMSTATS_TRACK"))) {
+		if (parse_keyword("MEMSTATS_TRACK", v, booleans, &n, "0 or 1", fd))
+			nbad++;
+		else
+			cfg->track = n;
+	}
 	return nbad;
 }

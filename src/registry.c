@@ -330,6 +330,7 @@ static void snapshot_site(struct memstats_row *r, const struct memstats_site *s,
 	r->type = s->type;
 	r->object = object;
 	slots_total(s, &r->c);
+	track_snapshot_row(__atomic_load_n(&s->id, __ATOMIC_RELAXED), &r->live);
 }
 
 struct fill {
@@ -362,9 +363,10 @@ static size_t merge_rows(struct memstats_row *rows, size_t n)
 
 	qsort(rows, n, sizeof(*rows), cmp_key);
 	for (size_t i = 0; i < n; i++) {
-		if (k && cmp_key(&rows[k - 1], &rows[i]) == 0)
+		if (k && cmp_key(&rows[k - 1], &rows[i]) == 0) {
 			counters_add(&rows[k - 1].c, &rows[i].c);
-		else
+			live_add(&rows[k - 1].live, &rows[i].live);
+		} else
 			rows[k++] = rows[i];
 	}
 	return k;
@@ -382,7 +384,9 @@ ssize_t registry_snapshot(struct memstats_row **rows)
 		errno = ENOMEM;
 		return -1;
 	}
+	track_snapshot_begin(next_id);
 	walk(fill_one, &f);
+	track_snapshot_end();
 	*rows = f.rows;
 	return (ssize_t)merge_rows(f.rows, f.n);
 }
@@ -466,6 +470,8 @@ void memstats_reset(void)
 {
 	registry_hold();
 	walk(zero_one, NULL);
+	if (track_on)
+		track_reset_peaks();
 	registry_release();
 }
 
@@ -503,6 +509,8 @@ static void after_fork_child(void)
 	if (fresh)
 		lock = fresh;
 	slots_after_fork();
+	if (track_on)
+		track_after_fork();
 }
 
 /* Once, before any use of the lock (runtime_init() sees to it). */

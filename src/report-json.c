@@ -16,7 +16,24 @@ static void counters_json(struct writer *w, const struct memstats_counters *c)
 	field_u64(w, ", \"free_bytes\": ", c->free_bytes);
 }
 
-static void site_json(struct writer *w, const struct memstats_row *r)
+static const unsigned int age_min_s[MEMSTATS_AGE_BUCKETS] = { 0, 1, 10, 100, 1000 };
+
+static void live_json(struct writer *w, const struct memstats_live *l)
+{
+	field_u64(w, ", \"live_blocks\": ", l->blocks);
+	field_u64(w, ", \"live_bytes\": ", l->bytes);
+	field_u64(w, ", \"peak_live_bytes\": ", l->peak_bytes);
+	w_str(w, ", \"age_histogram\": [");
+	for (int b = 0; b < MEMSTATS_AGE_BUCKETS; b++) {
+		field_u64(w, b ? ", {\"min_age_s\": " : "{\"min_age_s\": ", age_min_s[b]);
+		field_u64(w, ", \"blocks\": ", l->age_blocks[b]);
+		field_u64(w, ", \"bytes\": ", l->age_bytes[b]);
+		w_str(w, "}");
+	}
+	w_str(w, "]");
+}
+
+static void site_json(struct writer *w, const struct memstats_row *r, int track)
 {
 	w_str(w, "{\"file\": ");
 	w_json_str(w, r->file);
@@ -33,6 +50,8 @@ static void site_json(struct writer *w, const struct memstats_row *r)
 	w_json_str(w, r->object);
 	w_str(w, ", ");
 	counters_json(w, &r->c);
+	if (track)
+		live_json(w, &r->live);
 	w_str(w, "}");
 }
 
@@ -45,11 +64,15 @@ void report_json(const struct report *rep, struct writer *w)
 	w_str(w, ",\n \"sites\": [");
 	for (size_t i = 0; i < rep->nrows; i++) {
 		w_str(w, i ? ",\n  " : "\n  ");
-		site_json(w, &rep->rows[i]);
+		site_json(w, &rep->rows[i], rep->track);
 	}
 	w_str(w, "],\n \"totals\": {");
 	counters_json(w, &rep->total);
 	w_str(w, ", \"balance\": ");
 	w_i64(w, report_balance(&rep->total));
+	if (rep->track) {
+		field_u64(w, ", \"foreign_frees\": ", rep->foreign_frees);
+		live_json(w, &rep->live);
+	}
 	w_str(w, "}}\n");
 }

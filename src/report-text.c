@@ -1,5 +1,5 @@
 /* report-text.c - the table a person reads: one aligned row per site, then
- * totals and the BALANCE line.
+ * totals and the BALANCE line (then, with tracking, report-live.c's part).
  */
 #include <stdio.h>
 #include <string.h>
@@ -160,4 +160,6 @@ void report_text(const struct report *rep, struct writer *w)
 	w_str(w, " - free_bytes ");
 	w_u64(w, rep->total.free_bytes);
 	w_str(w, "): usable bytes allocated by instrumented code and not freed by it\n");
+	if (rep->track)
+		report_live_text(rep, w);
 }

@@ -12,7 +12,7 @@ int64_t report_balance(const struct memstats_counters *c)
 
 static int has_counts(const struct memstats_row *r)
 {
-	return r->c.calls || r->c.failed || r->c.bytes || r->c.alloc_bytes || r->c.free_bytes;
+	return r->c.calls || r->c.failed || r->c.bytes || r->c.alloc_bytes || r->c.free_bytes || r->live.blocks;
 }
 
 static int contains(const char *s, const char *needle)
@@ -91,12 +91,16 @@ void report_prepare(struct report *rep, struct memstats_row *rows, size_t n, con
 	size_t kept = 0;
 
 	memset(&rep->total, 0, sizeof(rep->total));
+	memset(&rep->live, 0, sizeof(rep->live));
+	rep->track = 0;
+	rep->foreign_frees = 0;
 	rep->opt = *opt;
 	rep->nsites = n;
 	for (size_t i = 0; i < n; i++) {
 		if (!matches(&rows[i], opt->match) || (!opt->all && !has_counts(&rows[i])))
 			continue;
 		counters_add(&rep->total, &rows[i].c);
+		live_add(&rep->live, &rows[i].live);
 		rows[kept++] = rows[i];
 	}
 	if ((unsigned)opt->sort < sizeof(cmp) / sizeof(cmp[0]))

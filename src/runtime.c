@@ -43,7 +43,10 @@ static void read_config(void)
 	config_parse(&config, secure_getenv, 2);
 	registry_init();
 	usable_init();
-	slots_inline = usable_from_header;
+	if (config.track)
+		track_init();
+	/* tracking needs every call to reach the runtime */
+	slots_inline = usable_from_header && !track_on;
 }
 
 /* Called by the first registration, from a constructor: warnings about the
@@ -71,6 +74,8 @@ static int with_report(const struct memstats_options *opt, int (*emit)(const str
 	if (n < 0)
 		return -1;
 	report_prepare(&rep, rows, (size_t)n, opt);
+	rep.track = track_on;
+	track_totals(&rep.live.peak_bytes, &rep.foreign_frees);
 	rep.pid = (long)getpid();
 	rep.program = program_invocation_short_name;
 	rc = emit(&rep, arg);

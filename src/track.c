@@ -1,0 +1,431 @@
+/* track.c - live tracking (MEMSTATS_TRACK=1): each block that instrumented
+ * code allocated, until instrumented code frees it, with its site, size and
+ * birth time; per site, the live blocks and bytes and their peak.
+ *
+ * Every thread has a tracker: its own table of the blocks it allocated
+ * (live-table.c), and its own share of each site's live blocks and bytes,
+ * written without a lock or an atomic read-modify-write. A free looks in
+ * the freeing thread's table first; a block from another thread is found
+ * under the registry lock in the others' tables (or in the orphans, the
+ * blocks of threads gone). The freeing thread takes the block off its own
+ * share, so a site's live count (its flushed count plus every share) stays
+ * exact. A share is flushed into the site's atomic count when it strays far
+ * from zero; a peak is the flushed count plus the allocating thread's share,
+ * so it is exact in one thread and within FLUSH bytes per thread otherwise.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "memstats-int.h"
+
+#define FLUSH 16384                      /* bytes a share may hold unflushed */
+#define CHUNK_SITES 1024                 /* site_live records per chunk */
+#define MAX_CHUNKS 4096                  /* 4M sites: ids beyond are not tracked */
+
+struct share {                           /* a thread's part of a site's live blocks */
+	int64_t blocks, bytes;
+};
+
+struct site_live {                       /* a site's flushed shares and peak; atomics */
+	int64_t blocks, bytes, peak;
+};
+
+struct tracker {
+	struct live_table table;         /* blocks this thread allocated */
+	struct share *share;             /* by site id, [0, nshare) */
+	size_t nshare;
+	int64_t bytes;                   /* share of the process's live bytes */
+	struct tracker *next;
+};
+
+int track_on;
+unsigned int track_clock_skew;          /* added to the clock: tests move time on */
+
+static __thread struct tracker *mine __attribute__((tls_model("initial-exec")));
+static struct tracker *trackers;         /* every thread's; registry held */
+static struct live_table orphans;        /* blocks of threads gone; registry held */
+static struct site_live *chunks[MAX_CHUNKS];
+static int64_t live_bytes, peak_bytes;   /* the process's (flushed), atomics */
+static memstats_u64 foreign_frees;
+static pthread_key_t exit_key;
+static struct timespec start;
+
+/* ---- time ---------------------------------------------------------------- */
+
+unsigned int track_ticks_per_s(void)
+{
+	return 100;
+}
+
+/* Hundredths of a second since start-up: 32 bits last 497 days, and ages
+ * are differences modulo 2^32. The coarse clock costs a few loads. */
+unsigned int track_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (unsigned int)((ts.tv_sec - start.tv_sec) * 100 + (ts.tv_nsec - start.tv_nsec) / 10000000) +
+	       __atomic_load_n(&track_clock_skew, __ATOMIC_RELAXED);
+}
+
+int track_age_bucket(unsigned int age_ticks)
+{
+	unsigned int s = age_ticks / track_ticks_per_s();
+
+	return s < 1 ? 0 : s < 10 ? 1 : s < 100 ? 2 : s < 1000 ? 3 : 4;
+}
+
+/* ---- shares and peaks ---------------------------------------------------- */
+
+static int64_t get(const int64_t *v)
+{
+	return __atomic_load_n(v, __ATOMIC_RELAXED);
+}
+
+/* Only the owner writes a share: a relaxed load and store, no lock prefix. */
+static void put(int64_t *v, int64_t add)
+{
+	__atomic_store_n(v, get(v) + add, __ATOMIC_RELAXED);
+}
+
+static void raise_peak(int64_t *peak, int64_t now)
+{
+	int64_t p = get(peak);
+
+	while (now > p && !__atomic_compare_exchange_n(peak, &p, now, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+static struct site_live *site_live(unsigned int id)
+{
+	struct site_live *c = id / CHUNK_SITES < MAX_CHUNKS ?
+		__atomic_load_n(&chunks[id / CHUNK_SITES], __ATOMIC_ACQUIRE) : NULL;
+
+	return c ? &c[id % CHUNK_SITES] : NULL;
+}
+
+/* Site records for ids below n. Registry held. */
+static int chunks_for(size_t n)
+{
+	for (size_t k = 0; k * CHUNK_SITES < n && k < MAX_CHUNKS; k++) {
+		if (!chunks[k]) {
+			struct site_live *c = calloc(CHUNK_SITES, sizeof(*c));
+
+			if (!c)
+				return -1;
+			__atomic_store_n(&chunks[k], c, __ATOMIC_RELEASE);
+		}
+	}
+	return 0;
+}
+
+/* This thread's share of site id, made on first use. NULL if out of memory
+ * or past the tracked ids. */
+static struct share *share_of(struct tracker *t, unsigned int id)
+{
+	size_t cap;
+	struct share *grown;
+
+	if (id < t->nshare)
+		return &t->share[id];
+	if (id / CHUNK_SITES >= MAX_CHUNKS)
+		return NULL;
+	registry_hold(); /* a report reads the shares: it must not see them half copied */
+	for (cap = t->nshare ? t->nshare : 64; cap <= id;)
+		cap *= 2;
+	grown = chunks_for(cap) == 0 ? calloc(cap, sizeof(*grown)) : NULL;
+	if (grown) {
+		if (t->share)
+			memcpy(grown, t->share, t->nshare * sizeof(*grown));
+		free(t->share);
+		t->share = grown;
+		t->nshare = cap;
+	}
+	registry_release();
+	return grown ? &t->share[id] : NULL;
+}
+
+static void flush(struct site_live *sl, struct share *sh)
+{
+	__atomic_add_fetch(&sl->blocks, get(&sh->blocks), __ATOMIC_RELAXED);
+	__atomic_add_fetch(&sl->bytes, get(&sh->bytes), __ATOMIC_RELAXED);
+	__atomic_store_n(&sh->blocks, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&sh->bytes, 0, __ATOMIC_RELAXED);
+}
+
+static void flush_process(struct tracker *t)
+{
+	__atomic_add_fetch(&live_bytes, get(&t->bytes), __ATOMIC_RELAXED);
+	__atomic_store_n(&t->bytes, 0, __ATOMIC_RELAXED);
+}
+
+/* Block v is live (n = 1) or gone (n = -1): this thread's shares change. */
+static void account(struct tracker *t, const struct live *v, int n)
+{
+	struct share *sh = share_of(t, v->id);
+	struct site_live *sl = site_live(v->id);
+	int64_t bytes = n * (int64_t)v->size;
+
+	if (!sh || !sl)
+		return;
+	put(&sh->blocks, n);
+	put(&sh->bytes, bytes);
+	if (n > 0)
+		raise_peak(&sl->peak, get(&sl->bytes) + get(&sh->bytes));
+	if (get(&sh->bytes) > FLUSH || get(&sh->bytes) < -FLUSH)
+		flush(sl, sh);
+	put(&t->bytes, bytes);
+	if (n > 0)
+		raise_peak(&peak_bytes, get(&live_bytes) + get(&t->bytes));
+	if (get(&t->bytes) > FLUSH || get(&t->bytes) < -FLUSH)
+		flush_process(t);
+}
+
+/* ---- trackers ------------------------------------------------------------ */
+
+static void orphan_one(const struct live *v, void *arg)
+{
+	struct live stale;
+
+	(void)arg;
+	if (!live_full(&orphans) || live_rebuild(&orphans) == 0)
+		live_put(&orphans, v, &stale);
+}
+
+/* t's thread is gone: its shares go into the sites, its blocks to the
+ * orphans. Registry held. */
+static void retire(struct tracker *t)
+{
+	for (unsigned int id = 1; id < t->nshare; id++) {
+		struct site_live *sl = site_live(id);
+
+		if (sl)
+			flush(sl, &t->share[id]);
+	}
+	flush_process(t);
+	live_each(&t->table, orphan_one, NULL);
+	for (struct tracker **p = &trackers; *p; p = &(*p)->next) {
+		if (*p == t) {
+			*p = t->next;
+			break;
+		}
+	}
+	free(t->table.e);
+	free(t->share);
+	free(t);
+}
+
+static void thread_exit(void *arg)
+{
+	registry_hold();
+	retire(arg);
+	mine = NULL; /* a later block of this thread starts a new tracker */
+	registry_release();
+}
+
+static struct tracker *tracker(void)
+{
+	struct tracker *t = mine;
+
+	if (t)
+		return t;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	registry_hold();
+	t->next = trackers;
+	trackers = t;
+	registry_release();
+	mine = t;
+	pthread_setspecific(exit_key, t);
+	return t;
+}
+
+void track_init(void)
+{
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &start);
+	pthread_key_create(&exit_key, thread_exit);
+	track_on = 1;
+}
+
+/* The forked child has one thread: the others' trackers retire now. */
+void track_after_fork(void)
+{
+	struct tracker *t = trackers, *next;
+
+	for (; t; t = next) {
+		next = t->next;
+		if (t != mine)
+			retire(t);
+	}
+}
+
+/* ---- the calls ----------------------------------------------------------- */
+
+static void insert(struct tracker *t, const struct live *v)
+{
+	struct live stale;
+
+	if (live_full(&t->table)) {
+		int rc;
+
+		registry_hold(); /* no other thread is reading the table */
+		rc = live_rebuild(&t->table);
+		registry_release();
+		if (rc < 0)
+			return; /* not tracked: its free will count as foreign */
+	}
+	if (live_put(&t->table, v, &stale))
+		account(t, &stale, -1); /* freed by code we do not see, then reused */
+	account(t, v, 1);
+}
+
+void track_alloc(struct memstats_site *s, void *p, memstats_u64 size)
+{
+	struct tracker *t = tracker();
+	unsigned int id = __atomic_load_n(&s->id, __ATOMIC_RELAXED);
+
+	if (t && id)
+		insert(t, &(struct live){ (uintptr_t)p, size, id, track_now() });
+}
+
+/* p's entry, from this thread's table or, under the lock, another's. */
+static int take(struct tracker *t, void *p, struct live *out)
+{
+	int found;
+
+	if (t && live_take(&t->table, (uintptr_t)p, out))
+		return 1;
+	registry_hold();
+	found = live_take(&orphans, (uintptr_t)p, out);
+	for (struct tracker *o = trackers; o && !found; o = o->next)
+		if (o != t)
+			found = live_take(&o->table, (uintptr_t)p, out);
+	registry_release();
+	return found;
+}
+
+int track_take(void *p, struct live *saved)
+{
+	struct tracker *t = tracker();
+
+	if (!take(t, p, saved))
+		return 0;
+	if (t)
+		account(t, saved, -1);
+	return 1;
+}
+
+void track_restore(const struct live *saved)
+{
+	struct tracker *t = tracker();
+
+	if (t)
+		insert(t, saved);
+}
+
+void track_foreign(void)
+{
+	__atomic_add_fetch(&foreign_frees, 1, __ATOMIC_RELAXED);
+}
+
+int track_free(void *p)
+{
+	struct live gone;
+
+	if (track_take(p, &gone))
+		return 1;
+	track_foreign();
+	return 0;
+}
+
+/* ---- reports ------------------------------------------------------------- */
+
+static struct memstats_live *ages;       /* by id, during a snapshot */
+static unsigned int nages, snapshot_now;
+
+static void age_one(const struct live *v, void *arg)
+{
+	int b = track_age_bucket(snapshot_now - v->born);
+
+	(void)arg;
+	if (v->id < nages) {
+		ages[v->id].age_blocks[b]++;
+		ages[v->id].age_bytes[b] += v->size;
+	}
+}
+
+void track_snapshot_begin(unsigned int nids)
+{
+	if (!track_on)
+		return;
+	ages = calloc(nids ? nids : 1, sizeof(*ages));
+	nages = ages ? nids : 0;
+	snapshot_now = track_now();
+	live_each(&orphans, age_one, NULL);
+	for (struct tracker *t = trackers; t; t = t->next)
+		live_each(&t->table, age_one, NULL);
+}
+
+static memstats_u64 not_negative(int64_t v)
+{
+	return v > 0 ? (memstats_u64)v : 0; /* only while a share is being changed */
+}
+
+void track_snapshot_row(unsigned int id, struct memstats_live *out)
+{
+	struct site_live *sl = site_live(id);
+	int64_t blocks, bytes;
+
+	memset(out, 0, sizeof(*out));
+	if (!track_on || !id || !sl)
+		return;
+	if (id < nages)
+		*out = ages[id];
+	blocks = get(&sl->blocks);
+	bytes = get(&sl->bytes);
+	for (struct tracker *t = trackers; t; t = t->next) {
+		if (id < t->nshare) {
+			blocks += get(&t->share[id].blocks);
+			bytes += get(&t->share[id].bytes);
+		}
+	}
+	out->blocks = not_negative(blocks);
+	out->bytes = not_negative(bytes);
+	out->peak_bytes = not_negative(get(&sl->peak));
+}
+
+void track_snapshot_end(void)
+{
+	free(ages);
+	ages = NULL;
+	nages = 0;
+}
+
+void track_totals(memstats_u64 *peak, memstats_u64 *foreign)
+{
+	*peak = not_negative(get(&peak_bytes));
+	*foreign = __atomic_load_n(&foreign_frees, __ATOMIC_RELAXED);
+}
+
+/* After memstats_reset(), peaks start again from what is live. */
+void track_reset_peaks(void)
+{
+	int64_t all = get(&live_bytes);
+
+	for (struct tracker *t = trackers; t; t = t->next)
+		all += get(&t->bytes);
+	__atomic_store_n(&peak_bytes, all, __ATOMIC_RELAXED);
+	for (unsigned int k = 0; k < MAX_CHUNKS && chunks[k]; k++) {
+		for (unsigned int i = 0; i < CHUNK_SITES; i++) {
+			unsigned int id = k * CHUNK_SITES + i;
+			struct memstats_live now;
+
+			track_snapshot_row(id, &now);
+			__atomic_store_n(&chunks[k][i].peak, (int64_t)now.bytes, __ATOMIC_RELAXED);
+		}
+	}
+}
