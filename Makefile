@@ -143,7 +143,7 @@ $(B)/tests/test_cxx: tests/integration/test_cxx.cc $(B)/libmemstats.so | deps
 check: check-unit check-integration check-header
 
 check-unit: $(B)/tests/unit
-	$(B)/tests/unit
+	MEMSTATS_OUTPUT=off $(B)/tests/unit
 
 # The reports at exit of the tests themselves are noise here: off. Tests of
 # the report run children with an environment of their own.
@@ -152,7 +152,7 @@ check-integration: $(ITESTS)
 
 # The integration tests under sanitizers (the runtime itself stays plain, as
 # users link it). Huge requests must fail with NULL, as without ASan.
-SAN_TESTS := basic aligned threads report
+SAN_TESTS := basic aligned threads report track
 SAN_KINDS := asan tsan
 SAN_FLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all
 SAN_FLAGS_tsan := -fsanitize=thread
@@ -168,7 +168,22 @@ $(B)/tests/asan_%: tests/integration/test_%.c tests/integration/itest.h $(B)/lib
 $(B)/tests/tsan_%: tests/integration/test_%.c tests/integration/itest.h $(B)/libmemstats.so $(B)/flags | deps
 	$(call SAN_BUILD,tsan)
 
-check-sanitize: $(SAN_BINS)
+# The runtime itself under TSan, linked into the tests that race it hardest
+# (threads counting, tracking across threads).
+RT_TSAN_TESTS := threads track
+RT_TSAN_OBJS  := $(SRCS:src/%.c=$(B)/obj-tsan/%.o)
+RT_TSAN_BINS  := $(RT_TSAN_TESTS:%=$(B)/tests/rttsan_%)
+
+$(B)/obj-tsan/%.o: src/%.c $(HEADERS) $(B)/flags
+	@mkdir -p $(@D)
+	$(CC) -O1 -g -fsanitize=thread $(LIB_CFLAGS) -c $< -o $@
+
+$(B)/tests/rttsan_%: tests/integration/test_%.c tests/integration/itest.h $(RT_TSAN_OBJS) $(B)/flags | deps
+	@mkdir -p $(@D)
+	$(CC) -O1 -g -fsanitize=thread -std=gnu11 -Wall -Wextra -Werror $(INSTR_CFLAGS) $(CHECK_CFLAGS) \
+		$< $(RT_TSAN_OBJS) -o $@ -ldl $(CHECK_LIBS) -pthread
+
+check-sanitize: $(SAN_BINS) $(RT_TSAN_BINS)
 	@set -e; for t in $^; do echo "== $$t"; \
 		ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=0 TSAN_OPTIONS=halt_on_error=1:allocator_may_return_null=1 \
 		MEMSTATS_OUTPUT=off ITEST_SELF=$$t $$t; done

@@ -71,8 +71,8 @@ static void prepare(struct report *rep, struct memstats_row *rows, size_t n, con
 
 /* A leak: 720 usable bytes obtained, 288 released. */
 static const struct memstats_row two_rows[] = {
-	{ "src/app.c", 42, "load", "malloc", "malloc", NULL, "/bin/app", { 10, 0, 640, 720, 0 } },
-	{ "src/app.c", 57, "unload", "free", "free", NULL, "/bin/app", { 4, 0, 0, 0, 288 } },
+	{ "src/app.c", 42, "load", "malloc", "malloc", NULL, "/bin/app", { 10, 0, 640, 720, 0 }, { 0 } },
+	{ "src/app.c", 57, "unload", "free", "free", NULL, "/bin/app", { 4, 0, 0, 0, 288 }, { 0 } },
 };
 
 /* ---- writer ----------------------------------------------------------- */
@@ -356,8 +356,8 @@ END_TEST
 START_TEST(test_json_report_typed_negative)
 {
 	struct memstats_row rows[] = {
-		{ "we\"ird\n.c", 7, "tree_add", "malloc", "ha_aligned_alloc_typed", "struct node", "/bin/app", { 2, 1, 96, 64, 0 } },
-		{ "b.c", 9, "drop", "free", "free", NULL, "/bin/app", { 5, 0, 0, 0, 264 } },
+		{ "we\"ird\n.c", 7, "tree_add", "malloc", "ha_aligned_alloc_typed", "struct node", "/bin/app", { 2, 1, 96, 64, 0 }, { 0 } },
+		{ "b.c", 9, "drop", "free", "free", NULL, "/bin/app", { 5, 0, 0, 0, 264 }, { 0 } },
 	};
 	const struct memstats_options opt = { .format = MEMSTATS_FORMAT_JSON, .top = 1 };
 	struct report rep;
@@ -408,7 +408,7 @@ START_TEST(test_csv_report)
 	struct memstats_row rows[] = {
 		two_rows[0],
 		two_rows[1],
-		{ "x,y.c", 3, "f", "malloc", "ha_aligned_alloc_typed", "struct \"q\"", "/bin/app", { 1, 0, 8, 16, 0 } },
+		{ "x,y.c", 3, "f", "malloc", "ha_aligned_alloc_typed", "struct \"q\"", "/bin/app", { 1, 0, 8, 16, 0 }, { 0 } },
 	};
 	const struct memstats_options opt = { .format = MEMSTATS_FORMAT_CSV };
 	struct report rep;
@@ -487,9 +487,9 @@ static memstats_u64 number_ending_at(const char *line, size_t end)
 
 /* Three rows whose names and numbers all have different widths. */
 static const struct memstats_row text_rows[] = {
-	{ "src/app.c", 42, "load", "malloc", "malloc", NULL, "/bin/app", { 7, 0, 640, 720, 0 } },
-	{ "src/long/path/file.c", 1234, "unload", "free", "free", NULL, "/bin/app", { 12345, 0, 0, 0, 288 } },
-	{ "a.c", 3, "f", "calloc", "calloc", NULL, "/bin/app", { 1, 1, 99999999, 0, 0 } },
+	{ "src/app.c", 42, "load", "malloc", "malloc", NULL, "/bin/app", { 7, 0, 640, 720, 0 }, { 0 } },
+	{ "src/long/path/file.c", 1234, "unload", "free", "free", NULL, "/bin/app", { 12345, 0, 0, 0, 288 }, { 0 } },
+	{ "a.c", 3, "f", "calloc", "calloc", NULL, "/bin/app", { 1, 1, 99999999, 0, 0 }, { 0 } },
 };
 
 /* Renders text_rows, typed as types[] says (NULL: none), as text into *buf;
@@ -587,8 +587,8 @@ END_TEST
 START_TEST(test_text_negative_balance)
 {
 	struct memstats_row rows[] = {
-		{ "a.c", 1, "f", "malloc", "malloc", NULL, "/bin/app", { 1, 0, 90, 96, 0 } },
-		{ "a.c", 2, "g", "free", "free", NULL, "/bin/app", { 3, 0, 0, 0, 296 } },
+		{ "a.c", 1, "f", "malloc", "malloc", NULL, "/bin/app", { 1, 0, 90, 96, 0 }, { 0 } },
+		{ "a.c", 2, "g", "free", "free", NULL, "/bin/app", { 3, 0, 0, 0, 296 }, { 0 } },
 	};
 	const struct memstats_options opt = { 0 };
 	struct report rep;
@@ -599,6 +599,119 @@ START_TEST(test_text_negative_balance)
 	ck_assert_uint_eq(split_lines(buf, line, NELEM(line)), 6);
 	check_prefix(line[5], "BALANCE -200 bytes");
 	free(buf);
+}
+END_TEST
+
+/* ---- live tracking ------------------------------------------------------ */
+
+/* Three sites: 3 live blocks (300 B, 1 to 10 s old), none, 1 young block. */
+static void tracked(struct report *rep, struct memstats_row *rows, const struct memstats_options *opt)
+{
+	static const struct memstats_row tr[] = {
+		{ "a.c", 1, "f", "malloc", "malloc", NULL, "/bin/app", { 4, 0, 400, 416, 0 },
+		  { 3, 300, 400, { 0, 3, 0, 0, 0 }, { 0, 300, 0, 0, 0 } } },
+		{ "a.c", 2, "g", "free", "free", NULL, "/bin/app", { 1, 0, 0, 0, 104 }, { 0 } },
+		{ "b.c", 9, "h", "strdup", "strdup", NULL, "/bin/app", { 1, 0, 6000, 6008, 0 },
+		  { 1, 6000, 6000, { 1, 0, 0, 0, 0 }, { 6000, 0, 0, 0, 0 } } },
+	};
+
+	memcpy(rows, tr, sizeof(tr));
+	prepare(rep, rows, NELEM(tr), opt);
+	rep->track = 1;
+	rep->live.peak_bytes = 6400; /* the process's, from the runtime */
+	rep->foreign_frees = 2;
+}
+
+START_TEST(test_json_tracking)
+{
+	const struct memstats_options opt = { .format = MEMSTATS_FORMAT_JSON, .sort = MEMSTATS_SORT_SITE, .top = 1 };
+	struct memstats_row rows[3];
+	struct report rep;
+	char *s;
+
+	tracked(&rep, rows, &opt);
+	s = render(report_json, &rep);
+	ck_assert_str_eq(s,
+		"{\"version\": 1, \"pid\": 1234, \"program\": \"app\",\n"
+		" \"sites\": [\n"
+		"  {\"file\": \"a.c\", \"line\": 1, \"func\": \"f\", \"op\": \"malloc\", \"api\": \"malloc\", \"type\": null,"
+		" \"object\": \"/bin/app\", \"calls\": 4, \"failed\": 0, \"bytes\": 400, \"alloc_bytes\": 416, \"free_bytes\": 0,"
+		" \"live_blocks\": 3, \"live_bytes\": 300, \"peak_live_bytes\": 400, \"age_histogram\": ["
+		"{\"min_age_s\": 0, \"blocks\": 0, \"bytes\": 0}, {\"min_age_s\": 1, \"blocks\": 3, \"bytes\": 300}, "
+		"{\"min_age_s\": 10, \"blocks\": 0, \"bytes\": 0}, {\"min_age_s\": 100, \"blocks\": 0, \"bytes\": 0}, "
+		"{\"min_age_s\": 1000, \"blocks\": 0, \"bytes\": 0}]}],\n"
+		" \"totals\": {\"calls\": 6, \"failed\": 0, \"bytes\": 6400, \"alloc_bytes\": 6424, \"free_bytes\": 104,"
+		" \"balance\": 6320, \"foreign_frees\": 2, \"live_blocks\": 4, \"live_bytes\": 6300, \"peak_live_bytes\": 6400,"
+		" \"age_histogram\": [{\"min_age_s\": 0, \"blocks\": 1, \"bytes\": 6000}, {\"min_age_s\": 1, \"blocks\": 3, \"bytes\": 300}, "
+		"{\"min_age_s\": 10, \"blocks\": 0, \"bytes\": 0}, {\"min_age_s\": 100, \"blocks\": 0, \"bytes\": 0}, "
+		"{\"min_age_s\": 1000, \"blocks\": 0, \"bytes\": 0}]}}\n");
+	free(s);
+}
+END_TEST
+
+START_TEST(test_csv_tracking)
+{
+	const struct memstats_options opt = { .format = MEMSTATS_FORMAT_CSV, .sort = MEMSTATS_SORT_SITE };
+	struct memstats_row rows[3];
+	struct report rep;
+	char *s;
+
+	tracked(&rep, rows, &opt);
+	s = render(report_csv, &rep);
+	ck_assert_str_eq(s,
+		"file,line,func,op,api,type,object,calls,failed,bytes,alloc_bytes,free_bytes,live_blocks,live_bytes,peak_live_bytes\n"
+		"a.c,1,f,malloc,malloc,,/bin/app,4,0,400,416,0,3,300,400\n"
+		"a.c,2,g,free,free,,/bin/app,1,0,0,0,104,0,0,0\n"
+		"b.c,9,h,strdup,strdup,,/bin/app,1,0,6000,6008,0,1,6000,6000\n");
+	free(s);
+}
+END_TEST
+
+/* After the BALANCE line: the live summary, then the sites with live blocks
+ * only, most live bytes first, their ages in columns. */
+START_TEST(test_text_live_section)
+{
+	const struct memstats_options opt = { 0 };
+	struct memstats_row rows[3];
+	struct report rep;
+	char *buf, *line[16];
+	size_t n, at;
+
+	tracked(&rep, rows, &opt);
+	buf = render(report_text, &rep);
+	n = split_lines(buf, line, NELEM(line));
+	for (at = 0; at < n && strncmp(line[at], "BALANCE", 7) != 0; at++)
+		;
+	ck_assert_uint_eq(n, at + 6);
+	ck_assert_str_eq(line[at + 1], "");
+	ck_assert_str_eq(line[at + 2], "LIVE memory (leaks, if the program is exiting): 4 blocks, 6300 bytes requested; "
+				       "peak 6400 bytes live at once; 2 frees of blocks not allocated by instrumented code");
+	ck_assert_str_eq(line[at + 3], "site   function  api     live_blocks  live_bytes  peak_bytes  age<1s  1-10s  10-100s  100-1000s  >=1000s");
+	ck_assert_str_eq(line[at + 4], "b.c:9  h         strdup            1        6000        6000       1      0        0          0        0");
+	ck_assert_str_eq(line[at + 5], "a.c:1  f         malloc            3         300         400       0      3        0          0        0");
+	free(buf);
+}
+END_TEST
+
+/* Without tracking, no live fields anywhere. */
+START_TEST(test_untracked_has_no_live_fields)
+{
+	const struct memstats_options opt = { 0 };
+	struct memstats_row rows[3];
+	struct report rep;
+	char *s;
+
+	tracked(&rep, rows, &opt);
+	rep.track = 0;
+	s = render(report_text, &rep);
+	ck_assert_ptr_null(strstr(s, "LIVE"));
+	free(s);
+	s = render(report_json, &rep);
+	ck_assert_ptr_null(strstr(s, "live"));
+	free(s);
+	s = render(report_csv, &rep);
+	ck_assert_ptr_null(strstr(s, "live"));
+	free(s);
 }
 END_TEST
 
@@ -643,6 +756,7 @@ Suite *suite_format(void)
 	TCase *json = tcase_create("json");
 	TCase *csv = tcase_create("csv");
 	TCase *text = tcase_create("text");
+	TCase *live = tcase_create("live");
 
 	tcase_add_test(writer, test_numbers);
 	tcase_add_test(writer, test_u64_len);
@@ -674,5 +788,11 @@ Suite *suite_format(void)
 	tcase_add_test(text, test_text_negative_balance);
 	tcase_add_test(text, test_report_write_dispatch);
 	suite_add_tcase(s, text);
+
+	tcase_add_test(live, test_json_tracking);
+	tcase_add_test(live, test_csv_tracking);
+	tcase_add_test(live, test_text_live_section);
+	tcase_add_test(live, test_untracked_has_no_live_fields);
+	suite_add_tcase(s, live);
 	return s;
 }

@@ -189,8 +189,8 @@ static int next_fd(void)
 }
 
 static const struct memstats_row sample_rows[] = {
-	{ "src/app.c", 42, "load", "malloc", "malloc", NULL, "/bin/app", { 10, 0, 640, 720, 0 } },
-	{ "src/app.c", 57, "unload", "free", "free", NULL, "/bin/app", { 4, 0, 0, 0, 288 } },
+	{ "src/app.c", 42, "load", "malloc", "malloc", NULL, "/bin/app", { 10, 0, 640, 720, 0 }, { 0 } },
+	{ "src/app.c", 57, "unload", "free", "free", NULL, "/bin/app", { 4, 0, 0, 0, 288 }, { 0 } },
 };
 
 static void sample_report(struct report *rep)

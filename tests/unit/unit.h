@@ -11,6 +11,7 @@ Suite *suite_report(void);
 Suite *suite_format(void);
 Suite *suite_output(void);
 Suite *suite_aligned(void);
+Suite *suite_track(void);
 
 /* An anonymous in-memory file: what is written to it can be read back. */
 int mem_fd(void);

@@ -1,0 +1,248 @@
+/* test_track.c - live tracking in a real program built with -include
+ * memstats.h: leaks at their lines, frees on other lines and threads,
+ * realloc chains, foreign frees. The program runs itself again with
+ * MEMSTATS_TRACK=1, which is read at start-up.
+ */
+#define _GNU_SOURCE
+#include <malloc.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "itest.h"
+
+/* A total of the JSON report, as the runtime has it now. */
+static memstats_u64 total(const char *name)
+{
+	const struct memstats_options opt = { .format = MEMSTATS_FORMAT_JSON };
+	char key[64], *json, *at;
+	FILE *f = tmpfile();
+	memstats_u64 v = 0;
+	long len;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(memstats_dump_fd(fileno(f), &opt), 0);
+	len = lseek(fileno(f), 0, SEEK_END);
+	json = (calloc)(1, (size_t)len + 1);
+	ck_assert_int_eq(pread(fileno(f), json, (size_t)len, 0), len);
+	fclose(f);
+	snprintf(key, sizeof(key), "\"%s\": ", name);
+	at = strstr(strstr(json, "\"totals\""), key);
+	ck_assert_msg(at != NULL, "no %s in %s", name, json);
+	v = strtoull(at + strlen(key), NULL, 10);
+	(free)(json);
+	return v;
+}
+
+static void release(void *p)
+{
+	free(p); /* the free of every test below: one line, one function */
+}
+
+START_TEST(test_leaks_at_their_lines)
+{
+	void *keep[4];
+	int l = 0;
+
+	for (int i = 0; i < 4; i++) {
+		keep[i] = malloc(1001); l = __LINE__;
+	}
+	release(keep[3]);
+	struct memstats_row r = site_at(l, "malloc");
+	ck_assert_uint_eq(r.live.blocks, 3);
+	ck_assert_uint_eq(r.live.bytes, 3003);
+	ck_assert_uint_eq(r.live.peak_bytes, 4004);
+	ck_assert_uint_eq(r.live.age_blocks[0], 3);
+	ck_assert_uint_eq(r.live.age_bytes[0], 3003);
+	for (int i = 0; i < 3; i++)
+		release(keep[i]);
+	r = site_at(l, "malloc");
+	ck_assert_uint_eq(r.live.blocks, 0);
+	ck_assert_uint_eq(r.live.bytes, 0);
+	ck_assert_uint_eq(total("foreign_frees"), 0);
+}
+END_TEST
+
+START_TEST(test_every_api_tracked_with_requested_bytes)
+{
+	void *a = calloc(3, 7); int la = __LINE__;
+	char *b = strdup("hello"); int lb = __LINE__;
+	char *c = strndup("hello world", 5); int lc = __LINE__;
+	void *d = NULL;
+	int rc = posix_memalign(&d, 64, 100); int ld = __LINE__;
+	void *e = aligned_alloc(64, 128); int le = __LINE__;
+	void *f = ha_aligned_zalloc(64, 33); int lf = __LINE__;
+
+	ck_assert_int_eq(rc, 0);
+	ck_assert_uint_eq(site_at(la, "calloc").live.bytes, 21);
+	ck_assert_uint_eq(site_at(lb, "strdup").live.bytes, 6);
+	ck_assert_uint_eq(site_at(lc, "strndup").live.bytes, 6);
+	ck_assert_uint_eq(site_at(ld, "posix_memalign").live.bytes, 100);
+	ck_assert_uint_eq(site_at(le, "aligned_alloc").live.bytes, 128);
+	ck_assert_uint_eq(site_at(lf, "ha_aligned_zalloc").live.bytes, 33);
+	release(a); release(b); release(c); release(d); release(e);
+	ha_aligned_free(f);
+	ck_assert_uint_eq(site_at(la, "calloc").live.blocks + site_at(lb, "strdup").live.blocks +
+			  site_at(lc, "strndup").live.blocks + site_at(ld, "posix_memalign").live.blocks +
+			  site_at(le, "aligned_alloc").live.blocks + site_at(lf, "ha_aligned_zalloc").live.blocks, 0);
+	ck_assert_uint_eq(total("foreign_frees"), 0);
+}
+END_TEST
+
+START_TEST(test_realloc_chains)
+{
+	char *v = NULL, *w = NULL;
+	int lv = 0, lw = 0;
+
+	for (int i = 1; i <= 8; i++) {
+		v = realloc(v, (size_t)i * 4096); lv = __LINE__;
+	}
+	release(v);
+	for (int i = 1; i <= 3; i++) {
+		w = realloc(w, (size_t)i * 100); lw = __LINE__;
+	}
+	struct memstats_row r = site_at(lv, "realloc");
+	ck_assert_uint_eq(r.live.blocks, 0);
+	ck_assert_uint_eq(r.live.peak_bytes, 32768);
+	r = site_at(lw, "realloc");
+	ck_assert_uint_eq(r.live.blocks, 1);
+	ck_assert_uint_eq(r.live.bytes, 300);
+	/* a failed realloc leaves the block live where it was */
+	volatile size_t huge = SIZE_MAX / 2;
+	ck_assert_ptr_null(realloc(w, huge));
+	ck_assert_uint_eq(site_at(lw, "realloc").live.bytes, 300);
+	release(w);
+	ck_assert_uint_eq(site_at(lw, "realloc").live.blocks, 0);
+}
+END_TEST
+
+struct handoff {
+	void *p[100];
+	int line;
+};
+
+static void *alloc_some(void *arg)
+{
+	struct handoff *h = arg;
+
+	for (int i = 0; i < 100; i++) {
+		h->p[i] = malloc(24); h->line = __LINE__;
+	}
+	return NULL;
+}
+
+static void *free_some(void *arg)
+{
+	struct handoff *h = arg;
+
+	for (int i = 0; i < 100; i++)
+		release(h->p[i]);
+	return NULL;
+}
+
+/* Allocated on one thread, freed on another: by a thread still running, and
+ * after the allocating thread is gone. */
+START_TEST(test_frees_on_other_threads)
+{
+	struct handoff h;
+	pthread_t t;
+
+	alloc_some(&h); /* main allocates, a thread frees */
+	ck_assert_int_eq(pthread_create(&t, NULL, free_some, &h), 0);
+	pthread_join(t, NULL);
+	ck_assert_uint_eq(site_at(h.line, "malloc").live.blocks, 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, alloc_some, &h), 0); /* a thread allocates and ends */
+	pthread_join(t, NULL);
+	ck_assert_uint_eq(site_at(h.line, "malloc").live.blocks, 100);
+	ck_assert_uint_eq(site_at(h.line, "malloc").live.bytes, 2400);
+	free_some(&h);
+	ck_assert_uint_eq(site_at(h.line, "malloc").live.blocks, 0);
+	ck_assert_uint_eq(site_at(h.line, "malloc").live.peak_bytes, 2400);
+	ck_assert_uint_eq(total("foreign_frees"), 0);
+}
+END_TEST
+
+/* Threads allocating and freeing at the same sites: exact in the end. */
+static void *churn(void *arg)
+{
+	for (int i = 0; i < 20000; i++) {
+		void *p = malloc(40);
+		release(p);
+	}
+	return arg;
+}
+
+START_TEST(test_threads_churn)
+{
+	pthread_t t[4];
+
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(pthread_create(&t[i], NULL, churn, NULL), 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	ck_assert_uint_eq(total("live_blocks"), 0);
+	ck_assert_uint_eq(total("live_bytes"), 0);
+	ck_assert_uint_eq(total("foreign_frees"), 0);
+}
+END_TEST
+
+/* Blocks the C library allocated (getline's buffer, strdup through a
+ * parenthesised name) freed by instrumented code: foreign, exactly. */
+START_TEST(test_foreign_frees)
+{
+	memstats_u64 before = total("foreign_frees");
+	char *line = NULL;
+	size_t n = 0;
+	FILE *f = fmemopen((char *)"abc\n", 4, "r");
+
+	ck_assert_int_gt(getline(&line, &n, f), 0);
+	fclose(f);
+	release(line);
+	release((strdup)("x"));
+	ck_assert_uint_eq(total("foreign_frees"), before + 2);
+	ck_assert_uint_eq(total("live_blocks"), 0);
+}
+END_TEST
+
+START_TEST(test_peak_and_totals)
+{
+	char *small = malloc(100); int ls = __LINE__;
+	char *big = malloc(1 << 20); int lb = __LINE__;
+
+	memset(big, 1, 1 << 20);
+	release(big);
+	ck_assert_uint_eq(site_at(lb, "malloc").live.peak_bytes, 1 << 20);
+	ck_assert_uint_eq(total("live_bytes"), 100);
+	ck_assert_uint_eq(total("live_blocks"), 1);
+	ck_assert_uint_ge(total("peak_live_bytes"), (1 << 20) + 100);
+	release(small);
+	ck_assert_uint_eq(site_at(ls, "malloc").live.blocks, 0);
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+	const char *track = getenv("MEMSTATS_TRACK");
+
+	if (!track || strcmp(track, "1") != 0) { /* read at start-up: run again with it */
+		setenv("MEMSTATS_TRACK", "1", 1);
+		execv("/proc/self/exe", argv);
+		perror("execv");
+		return 1;
+	}
+	(void)argc;
+	Suite *s = suite_create("track");
+	TCase *tc = tcase_create("live");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_leaks_at_their_lines);
+	tcase_add_test(tc, test_every_api_tracked_with_requested_bytes);
+	tcase_add_test(tc, test_realloc_chains);
+	tcase_add_test(tc, test_frees_on_other_threads);
+	tcase_add_test(tc, test_threads_churn);
+	tcase_add_test(tc, test_foreign_frees);
+	tcase_add_test(tc, test_peak_and_totals);
+	suite_add_tcase(s, tc);
+	return run_suite(s);
+}

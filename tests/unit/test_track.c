@@ -1,0 +1,421 @@
+/* test_track.c - live tracking: the table of live blocks, age buckets, and
+ * the runtime's per-site live counts driven through memstats_malloc() & co.
+ * with sites of our own and a clock the tests move on (track_clock_skew).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "memstats-int.h"
+#include "unit.h"
+
+/* ---- the table ------------------------------------------------------- */
+
+static struct live entry(uintptr_t key, memstats_u64 size, unsigned int id)
+{
+	return (struct live){ key, size, id, 7 };
+}
+
+static void put(struct live_table *t, uintptr_t key, memstats_u64 size, unsigned int id)
+{
+	struct live v = entry(key, size, id), stale;
+
+	if (live_full(t))
+		ck_assert_int_eq(live_rebuild(t), 0);
+	ck_assert_int_eq(live_put(t, &v, &stale), 0);
+}
+
+START_TEST(test_table_put_take)
+{
+	struct live_table t = { 0 };
+	struct live out;
+
+	ck_assert_int_eq(live_take(&t, 0x1000, &out), 0); /* empty, no array yet */
+	put(&t, 0x1000, 10, 3);
+	put(&t, 0x2000, 20, 4);
+	ck_assert_int_eq(live_take(&t, 0x3000, &out), 0);
+	ck_assert_int_eq(live_take(&t, 0x2000, &out), 1);
+	ck_assert_uint_eq(out.size, 20);
+	ck_assert_uint_eq(out.id, 4);
+	ck_assert_uint_eq(out.born, 7);
+	ck_assert_int_eq(live_take(&t, 0x2000, &out), 0); /* once only */
+	ck_assert_int_eq(live_take(&t, 0x1000, &out), 1);
+	ck_assert_uint_eq(out.id, 3);
+	free(t.e);
+}
+END_TEST
+
+/* A block freed where we could not see, its address handed out again: the
+ * new entry replaces the stale one, which is handed back. */
+START_TEST(test_table_stale_entry_replaced)
+{
+	struct live_table t = { 0 };
+	struct live v = entry(0x1000, 99, 9), stale, out;
+
+	put(&t, 0x1000, 10, 3);
+	ck_assert_int_eq(live_put(&t, &v, &stale), 1);
+	ck_assert_uint_eq(stale.size, 10);
+	ck_assert_uint_eq(stale.id, 3);
+	ck_assert_int_eq(live_take(&t, 0x1000, &out), 1);
+	ck_assert_uint_eq(out.size, 99);
+	ck_assert_int_eq(live_take(&t, 0x1000, &out), 0);
+	free(t.e);
+}
+END_TEST
+
+static void count_each(const struct live *v, void *arg)
+{
+	((memstats_u64 *)arg)[0]++;
+	((memstats_u64 *)arg)[1] += v->size;
+}
+
+/* Many blocks, in and out in another order, across rebuilds: each found
+ * once, with its own data; gone slots are reused, so churn does not grow
+ * the table. */
+START_TEST(test_table_many_and_churn)
+{
+	enum { N = 20000 };
+	struct live_table t = { 0 };
+	struct live out;
+	memstats_u64 seen[2] = { 0, 0 };
+	size_t cap;
+
+	for (uintptr_t i = 1; i <= N; i++)
+		put(&t, i * 16, i, (unsigned int)i);
+	live_each(&t, count_each, seen);
+	ck_assert_uint_eq(seen[0], N);
+	ck_assert_uint_eq(seen[1], (memstats_u64)N * (N + 1) / 2);
+	for (uintptr_t i = N; i >= 1; i -= 2) { /* every other one, backwards */
+		ck_assert_int_eq(live_take(&t, i * 16, &out), 1);
+		ck_assert_uint_eq(out.size, i);
+		ck_assert_uint_eq(out.id, i);
+	}
+	cap = t.mask + 1;
+	for (uintptr_t round = 0; round < 50; round++) {
+		for (uintptr_t i = 0; i < 1000; i++)
+			put(&t, (1000000 + round * 1000 + i) * 16, 1, 1);
+		for (uintptr_t i = 0; i < 1000; i++)
+			ck_assert_int_eq(live_take(&t, (1000000 + round * 1000 + i) * 16, &out), 1);
+	}
+	ck_assert_uint_le(t.mask + 1, 2 * cap);
+	for (uintptr_t i = 1; i <= N; i++)
+		ck_assert_int_eq(live_take(&t, i * 16, &out), (int)(i % 2));
+	free(t.e);
+}
+END_TEST
+
+START_TEST(test_age_buckets)
+{
+	const unsigned int s = track_ticks_per_s();
+
+	ck_assert_int_eq(track_age_bucket(0), 0);
+	ck_assert_int_eq(track_age_bucket(s - 1), 0);
+	ck_assert_int_eq(track_age_bucket(s), 1);
+	ck_assert_int_eq(track_age_bucket(10 * s - 1), 1);
+	ck_assert_int_eq(track_age_bucket(10 * s), 2);
+	ck_assert_int_eq(track_age_bucket(100 * s - 1), 2);
+	ck_assert_int_eq(track_age_bucket(100 * s), 3);
+	ck_assert_int_eq(track_age_bucket(1000 * s - 1), 3);
+	ck_assert_int_eq(track_age_bucket(1000 * s), 4);
+	ck_assert_int_eq(track_age_bucket(4000000000u), 4);
+}
+END_TEST
+
+/* ---- the runtime, with sites of our own -------------------------------- */
+
+#define SITE(l, o, a) { MEMSTATS_SITE_MAGIC, (l), MEMSTATS_OP_##o, 0, 0, 0, "unit.c", "fn", (a), NULL, { 0, 0, 0, 0, 0 } }
+
+static struct memstats_site s_malloc = SITE(1, MALLOC, "malloc");
+static struct memstats_site s_calloc = SITE(2, CALLOC, "calloc");
+static struct memstats_site s_realloc = SITE(3, REALLOC, "realloc");
+static struct memstats_site s_free = SITE(4, FREE, "free");
+static struct memstats_site s_strdup = SITE(5, STRDUP, "strdup");
+static struct memstats_site s_thread = SITE(6, MALLOC, "malloc");
+
+static void tracking(void)
+{
+	setenv("MEMSTATS_OUTPUT", "off", 1); /* no report at the test's exit */
+	runtime_init();
+	track_init();
+}
+
+/* The live data of the site at line. */
+static struct memstats_live live_at(unsigned int line)
+{
+	struct memstats_row *rows;
+	struct memstats_live l;
+	ssize_t n = registry_snapshot(&rows);
+	int found = 0;
+
+	ck_assert_int_ge(n, 0);
+	for (ssize_t i = 0; i < n; i++) {
+		if (rows[i].line == line && strcmp(rows[i].file, "unit.c") == 0) {
+			l = rows[i].live;
+			found++;
+		}
+	}
+	registry_release();
+	free(rows);
+	ck_assert_int_eq(found, 1);
+	return l;
+}
+
+static memstats_u64 foreign(void)
+{
+	memstats_u64 peak, f;
+
+	track_totals(&peak, &f);
+	return f;
+}
+
+START_TEST(test_live_leak_peak_and_free_elsewhere)
+{
+	void *p[4];
+	struct memstats_live l;
+
+	tracking();
+	for (int i = 0; i < 4; i++)
+		p[i] = memstats_malloc(&s_malloc, 100);
+	memstats_free(&s_free, p[3]);
+	l = live_at(1);
+	ck_assert_uint_eq(l.blocks, 3);
+	ck_assert_uint_eq(l.bytes, 300);
+	ck_assert_uint_eq(l.peak_bytes, 400);
+	ck_assert_uint_eq(live_at(4).blocks, 0); /* a free site holds nothing */
+	for (int i = 0; i < 3; i++)
+		memstats_free(&s_free, p[i]);
+	l = live_at(1);
+	ck_assert_uint_eq(l.blocks, 0);
+	ck_assert_uint_eq(l.bytes, 0);
+	ck_assert_uint_eq(l.peak_bytes, 400);
+	ck_assert_uint_eq(foreign(), 0);
+}
+END_TEST
+
+START_TEST(test_live_requested_bytes_of_each_api)
+{
+	void *c, *s;
+	struct memstats_live l;
+
+	tracking();
+	c = memstats_calloc(&s_calloc, 3, 7);
+	s = memstats_strdup(&s_strdup, "hello");
+	ck_assert_uint_eq(live_at(2).bytes, 21);
+	l = live_at(5);
+	ck_assert_uint_eq(l.blocks, 1);
+	ck_assert_uint_eq(l.bytes, 6);
+	memstats_free(&s_free, c);
+	memstats_free(&s_free, s);
+	ck_assert_uint_eq(live_at(2).blocks, 0);
+	ck_assert_uint_eq(live_at(5).blocks, 0);
+}
+END_TEST
+
+/* A realloc moves the block to the realloc's site; a failed one leaves it
+ * where it was; realloc(p, 0) frees it. */
+START_TEST(test_live_realloc)
+{
+	void *p, *q;
+	struct memstats_live l;
+
+	tracking();
+	p = memstats_malloc(&s_malloc, 10);
+	p = memstats_realloc(&s_realloc, p, 5000);
+	ck_assert_uint_eq(live_at(1).blocks, 0);
+	l = live_at(3);
+	ck_assert_uint_eq(l.blocks, 1);
+	ck_assert_uint_eq(l.bytes, 5000);
+	q = memstats_realloc(&s_realloc, p, SIZE_MAX / 2);
+	ck_assert_ptr_null(q);
+	l = live_at(3);
+	ck_assert_uint_eq(l.blocks, 1); /* failed: p is still live */
+	ck_assert_uint_eq(l.bytes, 5000);
+	p = memstats_realloc(&s_realloc, p, 20000);
+	ck_assert_uint_eq(live_at(3).bytes, 20000);
+	ck_assert_uint_eq(live_at(3).peak_bytes, 20000);
+	q = memstats_realloc(&s_realloc, p, 0);
+	if (q) /* an allocator that returns a minimal block for size 0 */
+		memstats_free(&s_free, q);
+	ck_assert_uint_eq(live_at(3).blocks, 0);
+	ck_assert_uint_eq(foreign(), 0);
+}
+END_TEST
+
+/* Blocks the C library allocated, freed by instrumented code: counted
+ * foreign, never confused with tracked ones. */
+START_TEST(test_live_foreign_frees)
+{
+	void *p;
+
+	tracking();
+	p = memstats_malloc(&s_malloc, 8);
+	memstats_free(&s_free, malloc(32));
+	memstats_free(&s_free, memstats_realloc(&s_realloc, malloc(16), 64));
+	ck_assert_uint_eq(foreign(), 2);
+	ck_assert_uint_eq(live_at(1).blocks, 1);
+	memstats_free(&s_free, p);
+	ck_assert_uint_eq(foreign(), 2);
+}
+END_TEST
+
+/* Time moves on through the test's clock: the ages follow. */
+START_TEST(test_live_ages)
+{
+	void *old, *young;
+	struct memstats_live l;
+	const unsigned int s = track_ticks_per_s();
+
+	tracking();
+	old = memstats_malloc(&s_malloc, 100);
+	__atomic_add_fetch(&track_clock_skew, 150 * s, __ATOMIC_RELAXED);
+	young = memstats_malloc(&s_malloc, 10);
+	l = live_at(1);
+	ck_assert_uint_eq(l.age_blocks[0], 1);
+	ck_assert_uint_eq(l.age_bytes[0], 10);
+	ck_assert_uint_eq(l.age_blocks[3], 1); /* [100, 1000) s */
+	ck_assert_uint_eq(l.age_bytes[3], 100);
+	__atomic_add_fetch(&track_clock_skew, 900 * s, __ATOMIC_RELAXED);
+	l = live_at(1);
+	ck_assert_uint_eq(l.age_blocks[3], 1);
+	ck_assert_uint_eq(l.age_blocks[4], 1);
+	ck_assert_uint_eq(l.age_blocks[0] + l.age_blocks[1] + l.age_blocks[2], 0);
+	memstats_free(&s_free, old);
+	memstats_free(&s_free, young);
+}
+END_TEST
+
+struct batch {
+	void *p[64];
+	int n;
+};
+
+static void *alloc_batch(void *arg)
+{
+	struct batch *b = arg;
+
+	for (int i = 0; i < b->n; i++)
+		b->p[i] = memstats_malloc(&s_thread, 50);
+	return NULL;
+}
+
+static void *free_batch(void *arg)
+{
+	struct batch *b = arg;
+
+	for (int i = 0; i < b->n; i++)
+		memstats_free(&s_free, b->p[i]);
+	return NULL;
+}
+
+/* Blocks of a thread gone (orphans), freed by others: resolved, not foreign. */
+START_TEST(test_live_other_threads)
+{
+	struct batch b = { .n = 64 };
+	pthread_t t;
+	struct memstats_live l;
+
+	tracking();
+	ck_assert_int_eq(pthread_create(&t, NULL, alloc_batch, &b), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	l = live_at(6);
+	ck_assert_uint_eq(l.blocks, 64);
+	ck_assert_uint_eq(l.bytes, 3200);
+	b.n = 40;
+	free_batch(&b); /* main frees 40 of the gone thread's blocks */
+	ck_assert_uint_eq(live_at(6).blocks, 24);
+	for (int i = 0; i < 24; i++)
+		b.p[i] = b.p[40 + i];
+	b.n = 24;
+	ck_assert_int_eq(pthread_create(&t, NULL, free_batch, &b), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	l = live_at(6);
+	ck_assert_uint_eq(l.blocks, 0);
+	ck_assert_uint_eq(l.bytes, 0);
+	ck_assert_uint_eq(l.peak_bytes, 3200);
+	ck_assert_uint_eq(foreign(), 0);
+}
+END_TEST
+
+static pthread_barrier_t held, done;
+
+static void *alloc_and_wait(void *arg)
+{
+	alloc_batch(arg);
+	pthread_barrier_wait(&held);
+	pthread_barrier_wait(&done);
+	return NULL;
+}
+
+/* fork while another thread holds blocks: the child finds them. */
+START_TEST(test_live_fork)
+{
+	struct batch b = { .n = 8 };
+	pthread_t t;
+	pid_t pid;
+	int status;
+
+	tracking();
+	pthread_barrier_init(&held, NULL, 2);
+	pthread_barrier_init(&done, NULL, 2);
+	ck_assert_int_eq(pthread_create(&t, NULL, alloc_and_wait, &b), 0);
+	pthread_barrier_wait(&held);
+	pid = fork();
+	if (pid == 0) {
+		struct memstats_live l;
+
+		free_batch(&b);
+		l = live_at(6);
+		_exit(l.blocks == 0 && l.bytes == 0 && foreign() == 0 ? 0 : 1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_uint_eq(live_at(6).blocks, 8); /* the parent's are untouched */
+	pthread_barrier_wait(&done);
+	pthread_join(t, NULL);
+}
+END_TEST
+
+/* memstats_reset(): counters from zero, peaks from what is live now. */
+START_TEST(test_live_reset)
+{
+	void *a = NULL, *b = NULL;
+	struct memstats_live l;
+
+	tracking();
+	a = memstats_malloc(&s_malloc, 1000);
+	b = memstats_malloc(&s_malloc, 500);
+	memstats_free(&s_free, a);
+	memstats_reset();
+	l = live_at(1);
+	ck_assert_uint_eq(l.blocks, 1);
+	ck_assert_uint_eq(l.peak_bytes, 500);
+	memstats_free(&s_free, b);
+}
+END_TEST
+
+Suite *suite_track(void)
+{
+	Suite *s = suite_create("track");
+	TCase *tc = tcase_create("table");
+
+	tcase_add_test(tc, test_table_put_take);
+	tcase_add_test(tc, test_table_stale_entry_replaced);
+	tcase_add_test(tc, test_table_many_and_churn);
+	tcase_add_test(tc, test_age_buckets);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("runtime");
+	tcase_add_test(tc, test_live_leak_peak_and_free_elsewhere);
+	tcase_add_test(tc, test_live_requested_bytes_of_each_api);
+	tcase_add_test(tc, test_live_realloc);
+	tcase_add_test(tc, test_live_foreign_frees);
+	tcase_add_test(tc, test_live_ages);
+	tcase_add_test(tc, test_live_other_threads);
+	tcase_add_test(tc, test_live_fork);
+	tcase_add_test(tc, test_live_reset);
+	suite_add_tcase(s, tc);
+	return s;
+}
