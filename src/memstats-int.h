@@ -127,6 +127,8 @@ enum output_kind { OUTPUT_STDERR, OUTPUT_STDOUT, OUTPUT_OFF, OUTPUT_PATH };
 struct config {
 	struct memstats_options report;   /* report.match points into match[] */
 	enum output_kind output;
+	unsigned int interval;            /* MEMSTATS_INTERVAL: seconds between reports; 0: none */
+	int signal;                       /* MEMSTATS_SIGNAL: the signal that asks for one; 0: none */
 	char path[PATH_MAX];              /* OUTPUT_PATH: the template, %p unexpanded */
 	char match[256];
 };
