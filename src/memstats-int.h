@@ -188,8 +188,9 @@ MS_HIDDEN int str_cmp(const char *a, const char *b);   /* strcmp, NULL as "" */
 
 /* ---- output.c: where a report goes ------------------------------------ */
 
-/* Expands %p (pid) and %% in tmpl into out. Returns 0, or -1 (ENAMETOOLONG). */
-MS_HIDDEN int output_expand(const char *tmpl, long pid, char *out, size_t size);
+/* Expands %p (pid), %n (seq, the report's number) and %% in tmpl into out.
+ * Returns 0, or -1 (ENAMETOOLONG). */
+MS_HIDDEN int output_expand(const char *tmpl, long pid, unsigned long seq, char *out, size_t size);
 /* Writes rep to path through a temporary file renamed into place. */
 MS_HIDDEN int output_to_path(const char *path, const struct report *rep);
 

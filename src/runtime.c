@@ -93,7 +93,7 @@ static int emit_path(const struct report *rep, const void *arg)
 	char path[PATH_MAX];
 
 	(void)arg;
-	if (output_expand(config.path, rep->pid, path, sizeof(path)) < 0 || output_to_path(path, rep) < 0) {
+	if (output_expand(config.path, rep->pid, 0, path, sizeof(path)) < 0 || output_to_path(path, rep) < 0) {
 		int err = errno;
 
 		warnf_fd(2, "memstats: cannot write the report to %s: %s\n", config.path, strerror(err));

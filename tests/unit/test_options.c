@@ -187,7 +187,7 @@ START_TEST(test_output_relative_path_percent_in_cwd)
 	ck_assert_int_eq(parse(env, &cfg, &warn), 0);
 	ck_assert_int_eq(chdir(old), 0);
 	rmdir(dir);
-	ck_assert_int_eq(output_expand(cfg.path, 42, got, sizeof(got)), 0);
+	ck_assert_int_eq(output_expand(cfg.path, 42, 0, got, sizeof(got)), 0);
 	snprintf(want, sizeof(want), "%s/r.42.json", dir);
 	ck_assert_str_eq(got, want);
 	free(warn);
