@@ -194,6 +194,12 @@ MS_HIDDEN int output_expand(const char *tmpl, long pid, unsigned long seq, char 
 /* Writes rep to path through a temporary file renamed into place. */
 MS_HIDDEN int output_to_path(const char *path, const struct report *rep);
 
+/* ---- reporter.c: reports while the program runs ----------------------- */
+
+/* Once, at start-up: a thread that writes a report every cfg->interval
+ * seconds and when cfg->signal arrives, if cfg asks for either. */
+MS_HIDDEN void reporter_start(const struct config *cfg);
+
 /* ---- runtime.c -------------------------------------------------------- */
 
 MS_HIDDEN void runtime_init(void);
