@@ -18,7 +18,7 @@ static pthread_once_t config_once = PTHREAD_ONCE_INIT;
 
 /* Reports where the report at exit goes are written one at a time, so two
  * never mix on a stream or race for one %n; none after the one at exit. */
-static pthread_mutex_t dump_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t first_dump_lock = PTHREAD_MUTEX_INITIALIZER, *dump_lock = &first_dump_lock;
 static unsigned long dump_seq;          /* %n of the next report to a path */
 static int dump_closed;                 /* the report at exit has begun */
 
@@ -43,22 +43,19 @@ void warnf_fd(int fd, const char *fmt, ...)
 		return; /* nowhere left to complain to */
 }
 
-static void dump_before_fork(void)
-{
-	pthread_mutex_lock(&dump_lock);
-}
-
-static void dump_after_fork_parent(void)
-{
-	pthread_mutex_unlock(&dump_lock);
-}
-
-/* The child numbers its own reports from 0, under its own pid. */
+/* The child numbers its own reports from 0, under its own pid. It gets a
+ * fresh lock, as the registry does: the reporter thread may have held the
+ * old one at the fork, and a lock with the parent's history would show
+ * TSan a lock order the child never had. */
 static void dump_after_fork_child(void)
 {
+	pthread_mutex_t *fresh = malloc(sizeof(*fresh));
+
+	pthread_mutex_init(fresh ? fresh : dump_lock, NULL);
+	if (fresh)
+		dump_lock = fresh;
 	dump_seq = 0;
 	dump_closed = 0;
-	pthread_mutex_unlock(&dump_lock);
 }
 
 static void read_config(void)
@@ -68,8 +65,9 @@ static void read_config(void)
 	config_parse(&config, secure_getenv, 2);
 	registry_init();
 	usable_init();
-	/* after registry_init(): before a fork, dump_lock is taken first */
-	pthread_atfork(dump_before_fork, dump_after_fork_parent, dump_after_fork_child);
+	/* after registry_init(), before reporter_start(): in a forked child,
+	 * the locks are fresh before its reporter thread starts */
+	pthread_atfork(NULL, NULL, dump_after_fork_child);
 	reporter_start(&config);
 }
 
@@ -164,13 +162,13 @@ static int dump(int last, int want)
 {
 	int rc = 0, err = errno;
 
-	pthread_mutex_lock(&dump_lock);
+	pthread_mutex_lock(dump_lock);
 	if (!dump_closed && want) {
 		rc = dump_configured();
 		err = errno;
 	}
 	dump_closed |= last;
-	pthread_mutex_unlock(&dump_lock);
+	pthread_mutex_unlock(dump_lock);
 	errno = err;
 	return rc;
 }
