@@ -68,14 +68,18 @@ static void *reporter_main(void *arg)
 		long long left = next - now_ms();
 		int n = poll(&wake, 1, !interval ? -1 : left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left);
 
-		if (n > 0 && !is_wake_pipe(wake.fd)) {
-			wake.fd = -1; /* closed under us: poll() skips it from now on */
-			if (!interval)
-				return NULL;
-		} else if (n > 0) {
-			while (read(wake.fd, buf, sizeof(buf)) > 0)
-				;
-			memstats_dump();
+		if (n > 0) {
+			ssize_t got = 0, all = 0;
+
+			while (is_wake_pipe(wake.fd) && (got = read(wake.fd, buf, sizeof(buf))) > 0)
+				all += got;
+			if (all)
+				memstats_dump();
+			if (got == 0 || !is_wake_pipe(wake.fd)) {
+				wake.fd = -1; /* closed under us: poll() skips it from now on */
+				if (!interval)
+					return NULL;
+			}
 		} else if (n == 0 && now_ms() >= next) {
 			memstats_dump();
 			next += period;
