@@ -29,10 +29,12 @@ static int report_appears(int n)
 	return 0;
 }
 
-static int stop_helper;
+static int helper_running, stop_helper;
 
 static void *helper(void *arg)
 {
+	usleep(1000); /* TSan sets up its signal state in the first call */
+	__atomic_store_n(&helper_running, 1, __ATOMIC_RELAXED);
 	while (!__atomic_load_n(&stop_helper, __ATOMIC_RELAXED))
 		usleep(1000);
 	return arg;
@@ -52,6 +54,9 @@ static int child_signal(void)
 	sigemptyset(&usr2);
 	sigaddset(&usr2, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &usr2, NULL);
+	/* TSan loses a signal that comes while a thread starts */
+	while (!__atomic_load_n(&helper_running, __ATOMIC_RELAXED))
+		usleep(1000);
 	kill(getpid(), SIGUSR2);
 	seen += report_appears(1);
 	__atomic_store_n(&stop_helper, 1, __ATOMIC_RELAXED);
