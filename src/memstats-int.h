@@ -201,6 +201,8 @@ enum output_kind { OUTPUT_STDERR, OUTPUT_STDOUT, OUTPUT_OFF, OUTPUT_PATH };
 struct config {
 	struct memstats_options report;   /* report.match points into match[] */
 	enum output_kind output;
+	unsigned int interval;            /* MEMSTATS_INTERVAL: seconds between reports; 0: none */
+	int signal;                       /* MEMSTATS_SIGNAL: the signal that asks for one; 0: none */
 	char path[PATH_MAX];              /* OUTPUT_PATH: the template, %p unexpanded */
 	char match[256];
 	int track;                        /* MEMSTATS_TRACK: live tracking */
@@ -265,10 +267,17 @@ MS_HIDDEN int str_cmp(const char *a, const char *b);   /* strcmp, NULL as "" */
 
 /* ---- output.c: where a report goes ------------------------------------ */
 
-/* Expands %p (pid) and %% in tmpl into out. Returns 0, or -1 (ENAMETOOLONG). */
-MS_HIDDEN int output_expand(const char *tmpl, long pid, char *out, size_t size);
+/* Expands %p (pid), %n (seq, the report's number) and %% in tmpl into out.
+ * Returns 0, or -1 (ENAMETOOLONG). */
+MS_HIDDEN int output_expand(const char *tmpl, long pid, unsigned long seq, char *out, size_t size);
 /* Writes rep to path through a temporary file renamed into place. */
 MS_HIDDEN int output_to_path(const char *path, const struct report *rep);
+
+/* ---- reporter.c: reports while the program runs ----------------------- */
+
+/* Once, at start-up: a thread that writes a report every cfg->interval
+ * seconds and when cfg->signal arrives, if cfg asks for either. */
+MS_HIDDEN void reporter_start(const struct config *cfg);
 
 /* ---- runtime.c -------------------------------------------------------- */
 

@@ -5,9 +5,11 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "memstats-int.h"
@@ -83,6 +85,89 @@ static int parse_top(const char *val, size_t *out, int fd)
 	if (val[0] < '0' || val[0] > '9' || *end || errno || n > SIZE_MAX)
 		return bad(fd, "MEMSTATS_TOP", val, "a number of rows (0: all)");
 	*out = (size_t)n;
+	return 0;
+}
+
+static int parse_interval(const char *val, unsigned int *out, int fd)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(val, &end, 10);
+	if (val[0] < '0' || val[0] > '9' || *end || errno || n == 0 || n > INT_MAX)
+		return bad(fd, "MEMSTATS_INTERVAL", val, "a number of seconds, 1 to 2147483647");
+	*out = (unsigned int)n;
+	return 0;
+}
+
+/* The signals a report may be asked with: those a handler can catch and
+ * return from. KILL and STOP cannot be caught; after a fault (SEGV, BUS,
+ * FPE, ILL, TRAP, SYS) or ABRT a returning handler would not let the
+ * program go on. */
+static const struct keyword signals[] = {
+	{ "HUP", SIGHUP },   { "INT", SIGINT },   { "QUIT", SIGQUIT },   { "USR1", SIGUSR1 },   { "USR2", SIGUSR2 },
+	{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM },   { "CHLD", SIGCHLD },   { "CONT", SIGCONT },
+	{ "TSTP", SIGTSTP }, { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },   { "URG", SIGURG },     { "XCPU", SIGXCPU },
+	{ "XFSZ", SIGXFSZ }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH }, { "IO", SIGIO },       { "PWR", SIGPWR },
+	{ "VTALRM", SIGVTALRM }, { NULL, 0 },
+};
+
+/* "RTMIN", "RTMIN+n", "RTMAX", "RTMAX-n": a real-time signal, or 0. */
+static int parse_rt(const char *name)
+{
+	int min = strncasecmp(name, "RTMIN", 5) == 0;
+	long n = 0;
+	char *end;
+
+	if (!min && strncasecmp(name, "RTMAX", 5) != 0)
+		return 0;
+	if (name[5]) {
+		if (name[5] != (min ? '+' : '-') || name[6] < '0' || name[6] > '9')
+			return 0;
+		errno = 0;
+		n = strtol(name + 6, &end, 10);
+		if (*end || errno || n > SIGRTMAX - SIGRTMIN)
+			return 0;
+	}
+	return min ? SIGRTMIN + (int)n : SIGRTMAX - (int)n;
+}
+
+/* USR2, SIGUSR2, usr2, RTMIN+1 or a number; 0 if none that may be used. */
+static int signal_of(const char *val)
+{
+	const char *name = strncasecmp(val, "SIG", 3) == 0 ? val + 3 : val;
+	long n;
+	char *end;
+
+	if (name == val && val[0] >= '0' && val[0] <= '9') {
+		errno = 0;
+		n = strtol(val, &end, 10);
+		if (*end || errno)
+			return 0;
+		if (n >= SIGRTMIN && n <= SIGRTMAX)
+			return (int)n;
+		for (const struct keyword *k = signals; k->name; k++) {
+			if (k->value == n)
+				return (int)n;
+		}
+		return 0;
+	}
+	for (const struct keyword *k = signals; k->name; k++) {
+		if (strcasecmp(name, k->name) == 0)
+			return k->value;
+	}
+	return parse_rt(name);
+}
+
+static int parse_signal(const char *val, int *out, int fd)
+{
+	int sig = signal_of(val);
+
+	if (!sig)
+		return bad(fd, "MEMSTATS_SIGNAL", val,
+			   "a signal to catch: USR2, SIGHUP, RTMIN+1, 12... (not KILL, STOP, ABRT or a fault)");
+	*out = sig;
 	return 0;
 }
 
@@ -186,5 +271,9 @@ int config_parse(struct config *cfg, getenv_fn get, int fd)
 		else
 			cfg->track = n;
 	}
+	if ((v = get("MEMSTATS_INTERVAL")))
+		nbad += parse_interval(v, &cfg->interval, fd);
+	if ((v = get("MEMSTATS_SIGNAL")))
+		nbad += parse_signal(v, &cfg->signal, fd);
 	return nbad;
 }

@@ -1,5 +1,5 @@
-/* output.c - a report written to a path: %p expanded at write time (a forked
- * child writes under its own pid), written to a temporary file in the same
+/* output.c - a report written to a path: %p and %n expanded at write time (a
+ * forked child writes under its own pid, each report under its number), written to a temporary file in the same
  * directory and renamed into place, so a reader never sees half a report.
  */
 #define _GNU_SOURCE
@@ -13,7 +13,7 @@
 
 #include "memstats-int.h"
 
-int output_expand(const char *tmpl, long pid, char *out, size_t size)
+int output_expand(const char *tmpl, long pid, unsigned long seq, char *out, size_t size)
 {
 	size_t len = 0;
 
@@ -28,6 +28,9 @@ int output_expand(const char *tmpl, long pid, char *out, size_t size)
 
 		if (t[0] == '%' && t[1] == 'p') {
 			n = (size_t)snprintf(num, sizeof(num), "%ld", pid);
+			t++;
+		} else if (t[0] == '%' && t[1] == 'n') {
+			n = (size_t)snprintf(num, sizeof(num), "%lu", seq);
 			t++;
 		} else if (t[0] == '%' && t[1] == '%') {
 			add = "%";

@@ -1,5 +1,6 @@
 /* runtime.c - start-up (the environment, read once) and the reports: at
- * exit, on memstats_dump(), and to a file descriptor on memstats_dump_fd().
+ * exit, on memstats_dump() (the reporter thread's too), and to a file
+ * descriptor on memstats_dump_fd().
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +15,12 @@
 
 static struct config config;
 static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+
+/* Reports where the report at exit goes are written one at a time, so two
+ * never mix on a stream or race for one %n; none after the one at exit. */
+static pthread_mutex_t first_dump_lock = PTHREAD_MUTEX_INITIALIZER, *dump_lock = &first_dump_lock;
+static unsigned long dump_seq;          /* %n of the next report to a path */
+static int dump_closed;                 /* the report at exit has begun */
 
 void warnf_fd(int fd, const char *fmt, ...)
 {
@@ -36,6 +43,21 @@ void warnf_fd(int fd, const char *fmt, ...)
 		return; /* nowhere left to complain to */
 }
 
+/* The child numbers its own reports from 0, under its own pid. It gets a
+ * fresh lock, as the registry does: the reporter thread may have held the
+ * old one at the fork, and a lock with the parent's history would show
+ * TSan a lock order the child never had. */
+static void dump_after_fork_child(void)
+{
+	pthread_mutex_t *fresh = malloc(sizeof(*fresh));
+
+	pthread_mutex_init(fresh ? fresh : dump_lock, NULL);
+	if (fresh)
+		dump_lock = fresh;
+	dump_seq = 0;
+	dump_closed = 0;
+}
+
 static void read_config(void)
 {
 	/* secure_getenv: a setuid program must not be steered into writing
@@ -47,6 +69,10 @@ static void read_config(void)
 		track_init();
 	/* tracking needs every call to reach the runtime */
 	slots_inline = usable_from_header && !track_on;
+	/* after registry_init(), before reporter_start(): in a forked child,
+	 * the locks are fresh before its reporter thread starts */
+	pthread_atfork(NULL, NULL, dump_after_fork_child);
+	reporter_start(&config);
 }
 
 /* Called by the first registration, from a constructor: warnings about the
@@ -99,13 +125,14 @@ static int emit_path(const struct report *rep, const void *arg)
 	char path[PATH_MAX];
 
 	(void)arg;
-	if (output_expand(config.path, rep->pid, path, sizeof(path)) < 0 || output_to_path(path, rep) < 0) {
+	if (output_expand(config.path, rep->pid, dump_seq, path, sizeof(path)) < 0 || output_to_path(path, rep) < 0) {
 		int err = errno;
 
 		warnf_fd(2, "memstats: cannot write the report to %s: %s\n", config.path, strerror(err));
 		errno = err;
 		return -1;
 	}
+	dump_seq++;
 	return 0;
 }
 
@@ -115,11 +142,11 @@ int memstats_dump_fd(int fd, const struct memstats_options *opts)
 	return with_report(opts ? opts : &config.report, emit_fd, &fd);
 }
 
-int memstats_dump(void)
+/* A report where the report at exit goes; dump_lock held. */
+static int dump_configured(void)
 {
 	int fd = 2;
 
-	runtime_init();
 	switch (config.output) {
 	case OUTPUT_OFF:
 		return 0;
@@ -135,12 +162,34 @@ int memstats_dump(void)
 	return with_report(&config.report, emit_fd, &fd);
 }
 
+/* last: the report at exit, after which no other is written (want: and
+ * there is one to write). */
+static int dump(int last, int want)
+{
+	int rc = 0, err = errno;
+
+	pthread_mutex_lock(dump_lock);
+	if (!dump_closed && want) {
+		rc = dump_configured();
+		err = errno;
+	}
+	dump_closed |= last;
+	pthread_mutex_unlock(dump_lock);
+	errno = err;
+	return rc;
+}
+
+int memstats_dump(void)
+{
+	runtime_init();
+	return dump(0, 1);
+}
+
 /* The report at exit. A destructor of the runtime runs after the destructors
  * of the objects that depend on it; in a static executable, its priority
  * puts it after the program's own destructors. Either way late frees are
  * counted. Only processes that have instrumented code report. */
 __attribute__((destructor(101))) static void report_at_exit(void)
 {
-	if (registry_objects())
-		memstats_dump();
+	dump(1, registry_objects() != 0);
 }

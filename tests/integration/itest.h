@@ -136,7 +136,7 @@ static inline int run_child(const char *mode, const char *const *env, const char
 	if (pid == 0) {
 		static const char *const vars[] = { "MEMSTATS_OUTPUT", "MEMSTATS_FORMAT", "MEMSTATS_SORT",
 						     "MEMSTATS_TOP", "MEMSTATS_MATCH", "MEMSTATS_ALL",
-						     "MEMSTATS_TRACK" };
+						     "MEMSTATS_TRACK", "MEMSTATS_INTERVAL", "MEMSTATS_SIGNAL" };
 		for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 			unsetenv(vars[i]); /* the child sees only what the test gives it */
 		for (; env && *env; env++)

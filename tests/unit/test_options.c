@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,8 @@ static void check_defaults(const struct config *cfg)
 	ck_assert_uint_eq(cfg->report.top, 0);
 	ck_assert_ptr_null(cfg->report.match);
 	ck_assert_int_eq(cfg->report.all, 0);
+	ck_assert_uint_eq(cfg->interval, 0);
+	ck_assert_int_eq(cfg->signal, 0);
 }
 
 START_TEST(test_defaults_when_unset)
@@ -184,7 +187,7 @@ START_TEST(test_output_relative_path_percent_in_cwd)
 	ck_assert_int_eq(parse(env, &cfg, &warn), 0);
 	ck_assert_int_eq(chdir(old), 0);
 	rmdir(dir);
-	ck_assert_int_eq(output_expand(cfg.path, 42, got, sizeof(got)), 0);
+	ck_assert_int_eq(output_expand(cfg.path, 42, 0, got, sizeof(got)), 0);
 	snprintf(want, sizeof(want), "%s/r.42.json", dir);
 	ck_assert_str_eq(got, want);
 	free(warn);
@@ -545,28 +548,123 @@ START_TEST(test_all_maybe_is_bad)
 }
 END_TEST
 
+START_TEST(test_interval_seconds)
+{
+	static const struct {
+		const char *env[2];
+		unsigned int seconds;
+	} cases[] = {
+		{ { "MEMSTATS_INTERVAL=1", NULL }, 1 },
+		{ { "MEMSTATS_INTERVAL=60", NULL }, 60 },
+		{ { "MEMSTATS_INTERVAL=007", NULL }, 7 },
+		{ { "MEMSTATS_INTERVAL=2147483647", NULL }, 2147483647u },
+	};
+	struct config cfg;
+	char *warn;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(parse(cases[i].env, &cfg, &warn), 0);
+		ck_assert_uint_eq(cfg.interval, cases[i].seconds);
+		ck_assert_str_eq(warn, "");
+		free(warn);
+	}
+}
+END_TEST
+
+static const char *const bad_intervals[] = {
+	"0", "-1", "", "1s", "+5", " 5", "0x10", "1.5", "2147483648", "4294967297", "99999999999999999999999",
+};
+
+START_TEST(test_interval_bad)
+{
+	char var[64];
+	const char *env[] = { var, NULL };
+	struct config cfg;
+	char *warn;
+
+	snprintf(var, sizeof(var), "MEMSTATS_INTERVAL=%s", bad_intervals[_i]);
+	ck_assert_int_eq(parse(env, &cfg, &warn), 1);
+	ck_assert_uint_eq(cfg.interval, 0);
+	check_one_warning(warn, "MEMSTATS_INTERVAL", bad_intervals[_i]);
+	ck_assert_ptr_nonnull(strstr(warn, "expected a number of seconds"));
+	free(warn);
+}
+END_TEST
+
+START_TEST(test_signal_names_and_numbers)
+{
+	const struct {
+		const char *val;
+		int sig;
+	} cases[] = {
+		{ "USR2", SIGUSR2 },       { "SIGUSR2", SIGUSR2 }, { "usr2", SIGUSR2 },   { "sigusr1", SIGUSR1 },
+		{ "HUP", SIGHUP },         { "SIGWINCH", SIGWINCH }, { "12", SIGUSR2 }, { "10", SIGUSR1 },
+		{ "RTMIN", SIGRTMIN },     { "SIGRTMIN+1", SIGRTMIN + 1 }, { "RTMAX", SIGRTMAX }, { "rtmax-2", SIGRTMAX - 2 },
+	};
+	char var[64];
+	const char *env[] = { var, NULL };
+	struct config cfg;
+	char *warn;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(var, sizeof(var), "MEMSTATS_SIGNAL=%s", cases[i].val);
+		ck_assert_int_eq(parse(env, &cfg, &warn), 0);
+		ck_assert_msg(cfg.signal == cases[i].sig, "%s: %d, expected %d", cases[i].val, cfg.signal, cases[i].sig);
+		ck_assert_str_eq(warn, "");
+		free(warn);
+	}
+}
+END_TEST
+
+/* Signals that cannot be caught, or after which the program cannot go on,
+ * and what names no signal. */
+static const char *const bad_signals[] = {
+	"KILL", "SIGKILL", "9", "STOP", "SIGSTOP", "19", "SEGV", "SIGBUS", "FPE", "ILL", "TRAP", "SYS", "ABRT", "6",
+	"", "0", "-12", "USR3", "SIG", "SIGSIGUSR2", "SIG12", "12x", " USR2", "32", "65", "99999999999999999999",
+	"RTMIN-1", "RTMAX+1", "RTMIN+", "RTMIN+99", "RTMIN+-1",
+};
+
+START_TEST(test_signal_bad)
+{
+	char var[64];
+	const char *env[] = { var, NULL };
+	struct config cfg;
+	char *warn;
+
+	snprintf(var, sizeof(var), "MEMSTATS_SIGNAL=%s", bad_signals[_i]);
+	ck_assert_int_eq(parse(env, &cfg, &warn), 1);
+	ck_assert_int_eq(cfg.signal, 0);
+	check_one_warning(warn, "MEMSTATS_SIGNAL", bad_signals[_i]);
+	ck_assert_ptr_nonnull(strstr(warn, "expected a signal to catch"));
+	free(warn);
+}
+END_TEST
+
 /* Bad values do not stop the good ones around them from being applied. */
 START_TEST(test_every_variable_at_once)
 {
 	static const char *const env[] = {
 		"MEMSTATS_OUTPUT=off", "MEMSTATS_FORMAT=yaml", "MEMSTATS_SORT=site", "MEMSTATS_TOP=12x",
-		"MEMSTATS_MATCH=alloc", "MEMSTATS_ALL=maybe", NULL,
+		"MEMSTATS_MATCH=alloc", "MEMSTATS_ALL=maybe", "MEMSTATS_INTERVAL=5", "MEMSTATS_SIGNAL=KILL", NULL,
 	};
 	struct config cfg;
 	char *warn, line[256];
 
-	ck_assert_int_eq(parse(env, &cfg, &warn), 3);
+	ck_assert_int_eq(parse(env, &cfg, &warn), 4);
 	ck_assert_int_eq(cfg.output, OUTPUT_OFF);
 	ck_assert_int_eq(cfg.report.format, MEMSTATS_FORMAT_TEXT);
 	ck_assert_int_eq(cfg.report.sort, MEMSTATS_SORT_SITE);
 	ck_assert_uint_eq(cfg.report.top, 0);
 	ck_assert_str_eq(cfg.report.match, "alloc");
 	ck_assert_int_eq(cfg.report.all, 0);
+	ck_assert_uint_eq(cfg.interval, 5);
+	ck_assert_int_eq(cfg.signal, 0);
 
-	ck_assert_uint_eq(count_lines(warn), 3);
+	ck_assert_uint_eq(count_lines(warn), 4);
 	check_one_warning(line_naming(warn, "MEMSTATS_FORMAT", line, sizeof(line)), "MEMSTATS_FORMAT", "yaml");
 	check_one_warning(line_naming(warn, "MEMSTATS_TOP", line, sizeof(line)), "MEMSTATS_TOP", "12x");
 	check_one_warning(line_naming(warn, "MEMSTATS_ALL", line, sizeof(line)), "MEMSTATS_ALL", "maybe");
+	check_one_warning(line_naming(warn, "MEMSTATS_SIGNAL", line, sizeof(line)), "MEMSTATS_SIGNAL", "KILL");
 	free(warn);
 }
 END_TEST
@@ -622,6 +720,10 @@ Suite *suite_options(void)
 	tcase_add_test(tc, test_control_bytes_escaped_in_warning);
 	tcase_add_test(tc, test_all_booleans);
 	tcase_add_test(tc, test_all_maybe_is_bad);
+	tcase_add_test(tc, test_interval_seconds);
+	tcase_add_loop_test(tc, test_interval_bad, 0, (int)(sizeof(bad_intervals) / sizeof(bad_intervals[0])));
+	tcase_add_test(tc, test_signal_names_and_numbers);
+	tcase_add_loop_test(tc, test_signal_bad, 0, (int)(sizeof(bad_signals) / sizeof(bad_signals[0])));
 	tcase_add_test(tc, test_every_variable_at_once);
 	tcase_add_test(tc, test_no_warn_fd_writes_nothing);
 	suite_add_tcase(s, tc);

@@ -20,16 +20,24 @@
 static const struct {
 	const char *tmpl;
 	long pid;
+	unsigned long seq;
 	const char *out;
 } expand_cases[] = {
-	{ "/tmp/app.%p.json", 4242, "/tmp/app.4242.json" },
-	{ "%p-%p", 7, "7-7" },
-	{ "100%%", 1, "100%" },
-	{ "%%p", 1, "%p" },
-	{ "a%xb%", 1, "a%xb%" },   /* an unknown or a trailing % is kept */
-	{ "%", 1, "%" },
-	{ "plain", 1, "plain" },
-	{ "", 1, "" },
+	{ "/tmp/app.%p.json", 4242, 3, "/tmp/app.4242.json" },
+	{ "%p-%p", 7, 0, "7-7" },
+	{ "100%%", 1, 0, "100%" },
+	{ "%%p", 1, 0, "%p" },
+	{ "a%xb%", 1, 0, "a%xb%" },   /* an unknown or a trailing % is kept */
+	{ "%", 1, 0, "%" },
+	{ "plain", 1, 0, "plain" },
+	{ "", 1, 0, "" },
+	{ "/tmp/r.%n.json", 4242, 0, "/tmp/r.0.json" },
+	{ "/tmp/r.%p.%n.json", 4242, 17, "/tmp/r.4242.17.json" },
+	{ "%n%n-%p%n", 5, 12, "1212-512" },
+	{ "%%n", 1, 9, "%n" },
+	{ "%%%n", 1, 9, "%9" },
+	{ "100%%%p.%n", 8, 4294967296ul, "100%8.4294967296" },
+	{ "n%", 1, 2, "n%" },
 };
 
 START_TEST(test_expand)
@@ -37,7 +45,7 @@ START_TEST(test_expand)
 	char out[64];
 
 	memset(out, 'z', sizeof(out));
-	ck_assert_int_eq(output_expand(expand_cases[_i].tmpl, expand_cases[_i].pid, out, sizeof(out)), 0);
+	ck_assert_int_eq(output_expand(expand_cases[_i].tmpl, expand_cases[_i].pid, expand_cases[_i].seq, out, sizeof(out)), 0);
 	ck_assert_str_eq(out, expand_cases[_i].out);
 }
 END_TEST
@@ -47,25 +55,31 @@ START_TEST(test_expand_too_long)
 {
 	char out[16];
 
-	ck_assert_int_eq(output_expand("abcd", 1, out, 5), 0);
+	ck_assert_int_eq(output_expand("abcd", 1, 0, out, 5), 0);
 	ck_assert_str_eq(out, "abcd");
 	errno = 0;
-	ck_assert_int_eq(output_expand("abcd", 1, out, 4), -1);
+	ck_assert_int_eq(output_expand("abcd", 1, 0, out, 4), -1);
 	ck_assert_int_eq(errno, ENAMETOOLONG);
 
-	ck_assert_int_eq(output_expand("r.%p", 12345, out, 8), 0);
+	ck_assert_int_eq(output_expand("r.%p", 12345, 0, out, 8), 0);
 	ck_assert_str_eq(out, "r.12345");
 	errno = 0;
-	ck_assert_int_eq(output_expand("r.%p", 12345, out, 7), -1);
+	ck_assert_int_eq(output_expand("r.%p", 12345, 0, out, 7), -1);
 	ck_assert_int_eq(errno, ENAMETOOLONG);
 
-	ck_assert_int_eq(output_expand("%%", 1, out, 2), 0);
+	ck_assert_int_eq(output_expand("%%", 1, 0, out, 2), 0);
 	ck_assert_str_eq(out, "%");
 	errno = 0;
-	ck_assert_int_eq(output_expand("%%", 1, out, 1), -1);
+	ck_assert_int_eq(output_expand("%%", 1, 0, out, 1), -1);
 	out[0] = 'z';
-	ck_assert_int_eq(output_expand("", 1, out, 0), -1); /* no room even for the NUL */
+	ck_assert_int_eq(output_expand("", 1, 0, out, 0), -1); /* no room even for the NUL */
 	ck_assert_int_eq(out[0], 'z');
+	ck_assert_int_eq(errno, ENAMETOOLONG);
+
+	ck_assert_int_eq(output_expand("r.%n", 1, 12345, out, 8), 0);
+	ck_assert_str_eq(out, "r.12345");
+	errno = 0;
+	ck_assert_int_eq(output_expand("r.%n", 1, 12345, out, 7), -1);
 	ck_assert_int_eq(errno, ENAMETOOLONG);
 }
 END_TEST
