@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "memstats-int.h"
 
@@ -24,9 +25,9 @@ static uintptr_t key_at(const struct live *e)
  * blocks is walked a cache line at a time, not a miss per block. */
 static size_t first_slot(const struct live_table *t, uintptr_t key)
 {
-	size_t run = (size_t)(((uint64_t)(key >> 12) * 0x9e3779b97f4a7c15ull) >> t->shift);
+	size_t run = (size_t)(((uint64_t)(key >> 12) * 0x9e3779b97f4a7c15ull) >> t->shift) & ~(size_t)0xff;
 
-	return ((run << 8) + ((key >> 4) & 0xff)) & t->mask;
+	return run | (size_t)((key >> 4) & 0xff);
 }
 
 static void store(struct live *e, const struct live *v)
@@ -61,9 +62,26 @@ static void put_fresh(struct live_table *t, const struct live *v)
 	t->used++;
 }
 
+/* Arrays straight from the kernel: a table of millions of blocks must not
+ * change how malloc serves the program (its heap, its mmap threshold). */
+static struct live *array_new(size_t n)
+{
+	void *p = mmap(NULL, n * sizeof(struct live), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void live_free(struct live_table *t)
+{
+	if (t->e)
+		munmap(t->e, (t->mask + 1) * sizeof(*t->e));
+	t->e = NULL;
+	t->mask = t->used = 0;
+}
+
 int live_rebuild(struct live_table *t)
 {
-	struct live_table n = { NULL, 63, 0, 64 - 6 };
+	struct live_table n = { NULL, 255, 0, 64 - 8 };
 	size_t live = 0;
 
 	for (size_t i = 0; t->e && i <= t->mask; i++)
@@ -72,7 +90,7 @@ int live_rebuild(struct live_table *t)
 		n.mask = 2 * n.mask + 1;
 		n.shift--;
 	}
-	n.e = calloc(n.mask + 1, sizeof(*n.e));
+	n.e = array_new(n.mask + 1);
 	if (!n.e)
 		return -1;
 	for (size_t i = 0; t->e && i <= t->mask; i++) {
@@ -84,7 +102,7 @@ int live_rebuild(struct live_table *t)
 			put_fresh(&n, &v);
 		}
 	}
-	free(t->e);
+	live_free(t);
 	*t = n;
 	return 0;
 }

@@ -149,6 +149,7 @@ MS_HIDDEN int live_put(struct live_table *t, const struct live *v, struct live *
 /* Removes key's entry into *out: 1, or 0 if there is none. */
 MS_HIDDEN int live_take(struct live_table *t, uintptr_t key, struct live *out);
 MS_HIDDEN void live_each(const struct live_table *t, void (*fn)(const struct live *v, void *arg), void *arg);
+MS_HIDDEN void live_free(struct live_table *t);   /* t empty again */
 
 /* ---- track.c: live tracking (MEMSTATS_TRACK=1) ------------------------ */
 

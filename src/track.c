@@ -213,7 +213,7 @@ static void retire(struct tracker *t)
 			break;
 		}
 	}
-	free(t->table.e);
+	live_free(&t->table);
 	free(t->share);
 	free(t);
 }

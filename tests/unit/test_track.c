@@ -45,7 +45,7 @@ START_TEST(test_table_put_take)
 	ck_assert_int_eq(live_take(&t, 0x2000, &out), 0); /* once only */
 	ck_assert_int_eq(live_take(&t, 0x1000, &out), 1);
 	ck_assert_uint_eq(out.id, 3);
-	free(t.e);
+	live_free(&t);
 }
 END_TEST
 
@@ -63,7 +63,7 @@ START_TEST(test_table_stale_entry_replaced)
 	ck_assert_int_eq(live_take(&t, 0x1000, &out), 1);
 	ck_assert_uint_eq(out.size, 99);
 	ck_assert_int_eq(live_take(&t, 0x1000, &out), 0);
-	free(t.e);
+	live_free(&t);
 }
 END_TEST
 
@@ -104,7 +104,7 @@ START_TEST(test_table_many_and_churn)
 	ck_assert_uint_le(t.mask + 1, 2 * cap);
 	for (uintptr_t i = 1; i <= N; i++)
 		ck_assert_int_eq(live_take(&t, i * 16, &out), (int)(i % 2));
-	free(t.e);
+	live_free(&t);
 }
 END_TEST
 
