@@ -175,6 +175,7 @@ $(B)/tests/tsan_%: tests/integration/test_%.c tests/integration/itest.h $(B)/lib
 RT_TSAN_TESTS := threads track
 RT_TSAN_OBJS  := $(SRCS:src/%.c=$(B)/obj-tsan/%.o)
 RT_TSAN_BINS  := $(RT_TSAN_TESTS:%=$(B)/tests/rttsan_%)
+.SECONDARY: $(RT_TSAN_OBJS)
 
 $(B)/obj-tsan/%.o: src/%.c $(HEADERS) $(B)/flags
 	@mkdir -p $(@D)
@@ -217,8 +218,13 @@ $(B)/bench/atomic: tests/bench/bench.c tests/bench/atomic-baseline.h
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -include tests/bench/atomic-baseline.h $< -o $@
 
-bench: $(B)/bench/plain $(B)/bench/memstats $(B)/bench/atomic
+$(B)/bench/report-bench: tests/bench/report-bench.c $(B)/libmemstats.so
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -Iinclude -DMEMSTATS_DISABLE $< -o $@ $(INSTR_LIBS)
+
+bench: $(B)/bench/plain $(B)/bench/memstats $(B)/bench/atomic $(B)/bench/report-bench
 	tests/bench/run.sh $(B)/bench $(BENCH_RUNS)
+	MEMSTATS_OUTPUT=off $(B)/bench/report-bench 100000
 
 # ---- demo ----------------------------------------------------------------
 

@@ -3,7 +3,7 @@
  * library each time; glibc keeps the answer in the word before the block,
  * so that word is read inline instead, but only once start-up has shown it
  * is the truth: the process's malloc is glibc's own (not a sanitizer's,
- * valgrind's or a preloaded allocator's), and the header gives exactly what
+ * valgrind memcheck's or a preloaded allocator's), and the header gives exactly what
  * malloc_usable_size() gives for blocks of every kind. Otherwise the call
  * stays.
  */
@@ -41,13 +41,20 @@ static int malloc_is_libc(void)
 	return strstr(info.dli_fname, "/libc.so") != NULL || strncmp(info.dli_fname, "libc.so", 7) == 0;
 }
 
-/* valgrind swaps malloc at the instruction level, so dladdr still names the
- * C library; but it always preloads its vgpreload_*.so. */
-static int under_valgrind(void)
+/* A valgrind tool that replaces malloc (memcheck, helgrind, massif, ...)
+ * does it at the instruction level, so dladdr still names the C library;
+ * but it preloads its vgpreload_TOOL.so. Tools that leave malloc alone
+ * (callgrind, cachegrind) preload vgpreload_core only. */
+static int under_valgrind_malloc(void)
 {
-	const char *preload = getenv("LD_PRELOAD");
+	const char *p = getenv("LD_PRELOAD");
 
-	return preload && strstr(preload, "vgpreload");
+	while (p && (p = strstr(p, "vgpreload_"))) {
+		p += strlen("vgpreload_");
+		if (strncmp(p, "core", 4) != 0)
+			return 1;
+	}
+	return 0;
 }
 
 static int agrees(void *p)
@@ -72,7 +79,7 @@ void usable_init(void)
 #if !defined(__GLIBC__) || !(defined(__x86_64__) || defined(__i386__) || defined(__aarch64__))
 	return;
 #endif
-	if (__sanitizer_get_ownership || under_valgrind() || !malloc_is_libc())
+	if (__sanitizer_get_ownership || under_valgrind_malloc() || !malloc_is_libc())
 		return;
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		ok &= agrees(malloc(sizes[i]));
