@@ -145,8 +145,69 @@ START_TEST(test_callbacks_may_dlopen)
 }
 END_TEST
 
-int main(void)
+/* The child runs outside Check's runner, so without its assertions. */
+static int row_of(int line, const char *api, struct memstats_row *r)
 {
+	static struct site_query q;
+
+	memset(&q, 0, sizeof(q));
+	q.file = "tests/integration/plugin/names.c";
+	q.line = (unsigned int)line;
+	q.api = api;
+	memstats_foreach_site(site_query_fn, &q);
+	*r = q.row;
+	return q.found == 1;
+}
+
+/* With MEMSTATS_TRACK=1 (a child run with it): blocks a plugin allocated
+ * stay live on its sites after dlclose, and are resolved there when the
+ * program frees them; the block its destructor frees is not live. */
+static int tracked_child(void)
+{
+	void *h = dlopen(PLUGIN, RTLD_NOW);
+	char *(*name)(void) = h ? (char *(*)(void))dlsym(h, "plugin_name") : NULL;
+	void (*keep)(void) = h ? (void (*)(void))dlsym(h, "plugin_keep") : NULL;
+	int (*line)(void) = h ? (int (*)(void))dlsym(h, "plugin_strdup_line") : NULL;
+	int (*kline)(void) = h ? (int (*)(void))dlsym(h, "plugin_keep_line") : NULL;
+	int ls, lk, bad = 0;
+	char *names[3];
+	struct memstats_row r;
+
+	if (!name || !keep || !line || !kline)
+		return 10;
+	ls = line();
+	lk = kline();
+	for (int i = 0; i < 3; i++)
+		names[i] = name();
+	keep();
+	dlclose(h);
+	free(names[0]);
+	bad |= !row_of(ls, "strdup", &r) || r.live.blocks != 2 || r.live.bytes != 14 || r.live.peak_bytes != 21;
+	bad |= (!row_of(lk, "malloc", &r) || r.live.blocks != 0 || r.live.peak_bytes != 1000) << 1;
+	free(names[1]);
+	free(names[2]);
+	bad |= (!row_of(ls, "strdup", &r) || r.live.blocks != 0 || r.live.bytes != 0) << 2;
+	return bad;
+}
+
+START_TEST(test_tracked_blocks_outlive_dlclose)
+{
+	static const char *const env[] = { "MEMSTATS_TRACK=1", "MEMSTATS_OUTPUT=off", NULL };
+	char dir[256], out[300], err[300];
+
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(err, sizeof(err), "%s/err", dir);
+	ck_assert_int_eq(run_child("track", env, NULL, out, err), 0);
+	rm_tree(dir);
+}
+END_TEST
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "child") == 0 && strcmp(argv[2], "track") == 0)
+		return tracked_child();
+
 	Suite *s = suite_create("dso");
 	TCase *tc = tcase_create("plugin");
 
@@ -155,6 +216,7 @@ int main(void)
 	tcase_add_test(tc, test_reloads_add_up);
 	tcase_add_test(tc, test_report_racing_dlclose);
 	tcase_add_test(tc, test_callbacks_may_dlopen);
+	tcase_add_test(tc, test_tracked_blocks_outlive_dlclose);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
