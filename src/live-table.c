@@ -46,11 +46,6 @@ static void load(const struct live *e, uintptr_t key, struct live *out)
 	out->born = __atomic_load_n(&e->born, __ATOMIC_RELAXED);
 }
 
-int live_full(const struct live_table *t)
-{
-	return !t->e || (t->used + 1) * 4 > (t->mask + 1) * 3;
-}
-
 /* Adds v, which must be new to the table's fresh array e. */
 static void put_fresh(struct live_table *t, const struct live *v)
 {

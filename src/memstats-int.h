@@ -139,8 +139,11 @@ struct live_table {
 	unsigned int shift;               /* 64 - log2(mask + 1) */
 };
 
-/* Whether t must be rebuilt before the next live_put(). */
-MS_HIDDEN int live_full(const struct live_table *t);
+/* Whether t must be rebuilt before the next live_put(): at most 3/4 full. */
+static inline int live_full(const struct live_table *t)
+{
+	return !t->e || (t->used + 1) * 4 > (t->mask + 1) * 3;
+}
 /* A new array for t's live entries, at most half full. 0, or -1 (t untouched). */
 MS_HIDDEN int live_rebuild(struct live_table *t);
 /* Adds v (t must not be full). Returns 1 with *stale filled if an entry for

@@ -175,15 +175,13 @@ static int chunks_for(size_t n)
 	return 0;
 }
 
-/* This thread's share of site id, made on first use. NULL if out of memory
- * or past the tracked ids. */
-static struct share *share_of(struct tracker *t, unsigned int id)
+/* Room in t's shares for site id. NULL if out of memory or past the
+ * tracked ids. */
+static __attribute__((noinline)) struct share *share_grow(struct tracker *t, unsigned int id)
 {
 	size_t cap;
 	struct share *grown;
 
-	if (id < t->nshare)
-		return &t->share[id];
 	if (id / CHUNK_SITES >= MAX_CHUNKS)
 		return NULL;
 	registry_hold(); /* a report reads the shares: it must not see them half copied */
@@ -201,6 +199,12 @@ static struct share *share_of(struct tracker *t, unsigned int id)
 	return grown ? &t->share[id] : NULL;
 }
 
+/* This thread's share of site id, made on first use. */
+static struct share *share_of(struct tracker *t, unsigned int id)
+{
+	return __builtin_expect(id < t->nshare, 1) ? &t->share[id] : share_grow(t, id);
+}
+
 static void flush(struct site_live *sl, struct share *sh)
 {
 	__atomic_add_fetch(&sl->blocks, get(&sh->blocks), __ATOMIC_RELAXED);
@@ -215,25 +219,49 @@ static void flush_process(struct tracker *t)
 	__atomic_store_n(&t->bytes, 0, __ATOMIC_RELAXED);
 }
 
-/* Block v is live (n = 1) or gone (n = -1): this thread's shares change. */
-static void account(struct tracker *t, const struct live *v, int n)
+/* A share or the process's part strayed too far from zero: publish it. */
+static int far(int64_t v)
+{
+	return v > FLUSH || v < -FLUSH;
+}
+
+/* Block v is live: this thread's shares grow, and the peaks with them. */
+static void account_alloc(struct tracker *t, const struct live *v)
 {
 	struct share *sh = share_of(t, v->id);
 	struct site_live *sl = site_live(v->id);
-	int64_t bytes = n * (int64_t)v->size;
+	int64_t size = (int64_t)v->size, mine_now;
 
 	if (!sh || !sl)
 		return;
-	put(&sh->blocks, n);
-	put(&sh->bytes, bytes);
-	if (n > 0)
-		raise_peak(&sl->peak, get(&sl->bytes) + get(&sh->bytes));
-	if (get(&sh->bytes) > FLUSH || get(&sh->bytes) < -FLUSH)
+	put(&sh->blocks, 1);
+	mine_now = get(&sh->bytes) + size;
+	__atomic_store_n(&sh->bytes, mine_now, __ATOMIC_RELAXED);
+	raise_peak(&sl->peak, get(&sl->bytes) + mine_now);
+	if (far(mine_now))
 		flush(sl, sh);
-	put(&t->bytes, bytes);
-	if (n > 0)
-		raise_peak(&peak_bytes, get(&live_bytes) + get(&t->bytes));
-	if (get(&t->bytes) > FLUSH || get(&t->bytes) < -FLUSH)
+	mine_now = get(&t->bytes) + size;
+	__atomic_store_n(&t->bytes, mine_now, __ATOMIC_RELAXED);
+	raise_peak(&peak_bytes, get(&live_bytes) + mine_now);
+	if (far(mine_now))
+		flush_process(t);
+}
+
+/* Block v is gone: this thread's shares shrink (whichever thread made it). */
+static void account_free(struct tracker *t, const struct live *v)
+{
+	struct share *sh = share_of(t, v->id);
+	struct site_live *sl = site_live(v->id);
+	int64_t size = (int64_t)v->size;
+
+	if (!sh || !sl)
+		return;
+	put(&sh->blocks, -1);
+	put(&sh->bytes, -size);
+	if (far(get(&sh->bytes)))
+		flush(sl, sh);
+	put(&t->bytes, -size);
+	if (far(get(&t->bytes)))
 		flush_process(t);
 }
 
@@ -279,13 +307,10 @@ static void thread_exit(void *arg)
 	registry_release();
 }
 
-static struct tracker *tracker(void)
+static __attribute__((noinline)) struct tracker *tracker_new(void)
 {
-	struct tracker *t = mine;
+	struct tracker *t = calloc(1, sizeof(*t));
 
-	if (t)
-		return t;
-	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
 	registry_hold();
@@ -295,6 +320,13 @@ static struct tracker *tracker(void)
 	mine = t;
 	pthread_setspecific(exit_key, t);
 	return t;
+}
+
+static struct tracker *tracker(void)
+{
+	struct tracker *t = mine;
+
+	return __builtin_expect(t != NULL, 1) ? t : tracker_new();
 }
 
 void track_init(void)
@@ -336,8 +368,8 @@ static void insert(struct tracker *t, const struct live *v)
 			return; /* not tracked: its free will count as foreign */
 	}
 	if (live_put(&t->table, v, &stale))
-		account(t, &stale, -1); /* freed by code we do not see, then reused */
-	account(t, v, 1);
+		account_free(t, &stale); /* freed by code we do not see, then reused */
+	account_alloc(t, v);
 }
 
 void track_alloc(struct memstats_site *s, void *p, memstats_u64 size)
@@ -372,7 +404,7 @@ int track_take(void *p, struct live *saved)
 	if (!take(t, p, saved))
 		return 0;
 	if (t)
-		account(t, saved, -1);
+		account_free(t, saved);
 	return 1;
 }
 
