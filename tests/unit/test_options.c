@@ -548,6 +548,28 @@ START_TEST(test_all_maybe_is_bad)
 }
 END_TEST
 
+START_TEST(test_track)
+{
+	static const char *const on[] = { "MEMSTATS_TRACK=1", NULL };
+	static const char *const off[] = { "MEMSTATS_TRACK=off", NULL };
+	static const char *const bad[] = { "MEMSTATS_TRACK=leaks", NULL };
+	struct config cfg;
+	char *warn;
+
+	ck_assert_int_eq(parse(on, &cfg, &warn), 0);
+	ck_assert_int_eq(cfg.track, 1);
+	ck_assert_str_eq(warn, "");
+	free(warn);
+	ck_assert_int_eq(parse(off, &cfg, &warn), 0);
+	ck_assert_int_eq(cfg.track, 0);
+	free(warn);
+	ck_assert_int_eq(parse(bad, &cfg, &warn), 1);
+	ck_assert_int_eq(cfg.track, 0);
+	check_one_warning(warn, "MEMSTATS_TRACK", "leaks");
+	free(warn);
+}
+END_TEST
+
 START_TEST(test_interval_seconds)
 {
 	static const struct {
@@ -720,6 +742,7 @@ Suite *suite_options(void)
 	tcase_add_test(tc, test_control_bytes_escaped_in_warning);
 	tcase_add_test(tc, test_all_booleans);
 	tcase_add_test(tc, test_all_maybe_is_bad);
+	tcase_add_test(tc, test_track);
 	tcase_add_test(tc, test_interval_seconds);
 	tcase_add_loop_test(tc, test_interval_bad, 0, (int)(sizeof(bad_intervals) / sizeof(bad_intervals[0])));
 	tcase_add_test(tc, test_signal_names_and_numbers);
