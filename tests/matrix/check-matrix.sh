@@ -36,7 +36,8 @@ row() {
 		ko "$name: build"
 		return
 	fi
-	if MEMSTATS_OUTPUT=off ASAN_OPTIONS=detect_leaks=0 TSAN_OPTIONS=halt_on_error=1 "$exe" >"$T/log" 2>&1; then
+	# shellcheck disable=SC2086
+	if env ${ROW_ENV:-} MEMSTATS_OUTPUT=off ASAN_OPTIONS=detect_leaks=0 TSAN_OPTIONS=halt_on_error=1 "$exe" >"$T/log" 2>&1; then
 		ok "$name"
 	else
 		ko "$name: run"
@@ -66,6 +67,13 @@ for cc in gcc clang; do
 	fi
 done
 
+# Live tracking on (MEMSTATS_TRACK=1): hot.c then checks live blocks too.
+for cc in gcc clang; do
+	ROW_ENV=MEMSTATS_TRACK=1 row "$cc -O2, tracking" $cc tests/matrix/hot.c -O2
+	ROW_ENV=MEMSTATS_TRACK=1 row "$cc -O3 -flto, tracking" $cc tests/matrix/hot.c -O3 -flto
+	ROW_ENV=MEMSTATS_TRACK=1 row "$cc TSan, tracking" $cc tests/matrix/hot.c -O1 -g -fsanitize=thread
+done
+
 for cxx in g++ clang++; do
 	for std in c++11 c++17 c++20; do
 		row "$cxx -std=$std -O2" $cxx tests/matrix/hot.cc -O2 -std=$std -Wold-style-cast
@@ -84,6 +92,13 @@ if have valgrind; then
 		ok "valgrind memcheck: no error, report written"
 	else
 		ko "valgrind memcheck: no error, report written"
+	fi
+	if MEMSTATS_TRACK=1 MEMSTATS_OUTPUT="$T/vgt.json" MEMSTATS_FORMAT=json valgrind -q --error-exitcode=99 "$T/vg" \
+		>"$T/log" 2>&1 && python3 -c "import json,sys; assert json.load(open(sys.argv[1]))['totals']['live_blocks'] == 1" \
+		"$T/vgt.json" >>"$T/log" 2>&1; then
+		ok "valgrind memcheck, tracking: no error, the one live block reported"
+	else
+		ko "valgrind memcheck, tracking: no error, the one live block reported"
 	fi
 else
 	skip "valgrind not installed"

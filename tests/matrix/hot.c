@@ -23,7 +23,7 @@ static void *worker(void *arg)
 	return arg;
 }
 
-struct expect { unsigned line; const char *api; unsigned long long calls; int rows; };
+struct expect { unsigned line; const char *api; unsigned long long calls, live_blocks, live_bytes; int rows; };
 
 static int check(const struct memstats_row *r, void *arg)
 {
@@ -32,19 +32,27 @@ static int check(const struct memstats_row *r, void *arg)
 	if (r->line == e->line && strcmp(r->api, e->api) == 0 && strstr(r->file, "hot.c")) {
 		e->rows++;
 		e->calls = r->c.calls;
+		e->live_blocks = r->live.blocks;
+		e->live_bytes = r->live.bytes;
 	}
 	return 0;
 }
 
-static int expect(unsigned line, const char *api, unsigned long long calls)
+/* live_bytes: what must be live with MEMSTATS_TRACK=1 (blocks: 1 if any) */
+static int expect(unsigned line, const char *api, unsigned long long calls, unsigned long long live_bytes)
 {
-	struct expect e = { line, api, 0, 0 };
+	struct expect e = { line, api, 0, 0, 0, 0 };
+	const char *track = getenv("MEMSTATS_TRACK");
+	int tracked = track && strcmp(track, "1") == 0;
+	unsigned long long blocks = tracked && live_bytes ? 1 : 0;
 
+	live_bytes = tracked ? live_bytes : 0;
 	memstats_foreach_site(check, &e);
-	if (e.rows == 1 && e.calls == calls)
+	if (e.rows == 1 && e.calls == calls && e.live_blocks == blocks && e.live_bytes == live_bytes)
 		return 0;
-	fprintf(stderr, "hot.c:%u %s: %d rows, %llu calls, expected 1 row, %llu calls\n", line, api, e.rows,
-		e.calls, calls);
+	fprintf(stderr, "hot.c:%u %s: %d rows, %llu calls, %llu live blocks, %llu live bytes; "
+		"expected 1 row, %llu calls, %llu, %llu\n", line, api, e.rows, e.calls, e.live_blocks, e.live_bytes,
+		calls, blocks, live_bytes);
 	return 1;
 }
 
@@ -60,11 +68,15 @@ int main(void)
 		pthread_join(t[i], NULL);
 	char *d = strdup("x"); enum { L_DUP = __LINE__ };
 	free(malloc(3)); enum { L_NESTED = __LINE__ };
-	(free)(d);
-	bad |= expect(L_HOT, "malloc", (unsigned long long)THREADS * ROUNDS);
-	bad |= expect(L_HOT + 2, "free", (unsigned long long)THREADS * ROUNDS);
-	bad |= expect(L_DUP, "strdup", 1);
-	bad |= expect(L_NESTED, "malloc", 1);
-	bad |= expect(L_NESTED, "free", 1);
+	char *kept = calloc(10, 10); enum { L_KEPT = __LINE__ };
+	bad |= expect(L_DUP, "strdup", 1, 2);
+	(free)(d); /* uncounted, so d stays live for tracking */
+	bad |= expect(L_HOT, "malloc", (unsigned long long)THREADS * ROUNDS, 0);
+	bad |= expect(L_HOT + 2, "free", (unsigned long long)THREADS * ROUNDS, 0);
+	bad |= expect(L_NESTED, "malloc", 1, 0);
+	bad |= expect(L_NESTED, "free", 1, 0);
+	bad |= expect(L_KEPT, "calloc", 1, 100);
+	free(kept);
+	bad |= expect(L_KEPT, "calloc", 1, 0);
 	return bad || c.free + c.malloc != 7;
 }
