@@ -262,6 +262,12 @@ MS_HIDDEN void report_prepare(struct report *rep, struct memstats_row *rows, siz
 MS_HIDDEN int report_write(const struct report *rep, struct writer *w);
 MS_HIDDEN void report_text(const struct report *rep, struct writer *w);
 MS_HIDDEN void report_live_text(const struct report *rep, struct writer *w);
+/* The text tables' cells, padded to width: a site (file:line) and strings
+ * on the left, numbers on the right. */
+MS_HIDDEN size_t site_len(const struct memstats_row *r);
+MS_HIDDEN void w_site(struct writer *w, const struct memstats_row *r, size_t width);
+MS_HIDDEN void w_left(struct writer *w, const char *s, size_t width);
+MS_HIDDEN void w_right(struct writer *w, memstats_u64 v, size_t width);
 MS_HIDDEN void report_json(const struct report *rep, struct writer *w);
 MS_HIDDEN void report_csv(const struct report *rep, struct writer *w);
 MS_HIDDEN int64_t report_balance(const struct memstats_counters *c);

@@ -34,27 +34,18 @@ static const char *text(const struct memstats_row *r, int c)
 static size_t cell_len(const struct memstats_row *r, int c)
 {
 	if (c == L_SITE)
-		return strlen(r->file ? r->file : "?") + 1 + u64_len(r->line);
+		return site_len(r);
 	return c < L_BLOCKS ? strlen(text(r, c)) : u64_len(number(r, c));
 }
 
 static void cell(struct writer *w, const struct memstats_row *r, int c, size_t width)
 {
-	size_t len = cell_len(r, c);
-
-	if (c >= L_BLOCKS) {
-		w_pad(w, ' ', width - len);
-		w_u64(w, number(r, c));
-	} else {
-		if (c == L_SITE) {
-			w_str(w, r->file ? r->file : "?");
-			w_put(w, ":", 1);
-			w_u64(w, r->line);
-		} else {
-			w_str(w, text(r, c));
-		}
-		w_pad(w, ' ', width - len);
-	}
+	if (c == L_SITE)
+		w_site(w, r, width);
+	else if (c < L_BLOCKS)
+		w_left(w, text(r, c), width);
+	else
+		w_right(w, number(r, c), width);
 	w_str(w, c == NCOLS - 1 ? "\n" : "  ");
 }
 

@@ -41,10 +41,35 @@ static const char *text(const struct memstats_row *r, enum col c)
 	return s ? s : "-";
 }
 
+size_t site_len(const struct memstats_row *r)
+{
+	return strlen(r->file ? r->file : "?") + 1 + u64_len(r->line);
+}
+
+void w_site(struct writer *w, const struct memstats_row *r, size_t width)
+{
+	w_str(w, r->file ? r->file : "?");
+	w_put(w, ":", 1);
+	w_u64(w, r->line);
+	w_pad(w, ' ', width - site_len(r));
+}
+
+void w_left(struct writer *w, const char *s, size_t width)
+{
+	w_str(w, s);
+	w_pad(w, ' ', width - strlen(s));
+}
+
+void w_right(struct writer *w, memstats_u64 v, size_t width)
+{
+	w_pad(w, ' ', width - u64_len(v));
+	w_u64(w, v);
+}
+
 static size_t cell_len(const struct memstats_row *r, enum col c)
 {
 	if (c == C_SITE)
-		return strlen(r->file ? r->file : "?") + 1 + u64_len(r->line);
+		return site_len(r);
 	if (c < FIRST_NUMERIC)
 		return strlen(text(r, c));
 	return u64_len(number(r, c));
@@ -52,21 +77,12 @@ static size_t cell_len(const struct memstats_row *r, enum col c)
 
 static void cell(struct writer *w, const struct memstats_row *r, enum col c, size_t width)
 {
-	size_t len = cell_len(r, c);
-
-	if (c >= FIRST_NUMERIC) {
-		w_pad(w, ' ', width - len);
-		w_u64(w, number(r, c));
-		return;
-	}
-	if (c == C_SITE) {
-		w_str(w, r->file ? r->file : "?");
-		w_put(w, ":", 1);
-		w_u64(w, r->line);
-	} else {
-		w_str(w, text(r, c));
-	}
-	w_pad(w, ' ', width - len);
+	if (c == C_SITE)
+		w_site(w, r, width);
+	else if (c < FIRST_NUMERIC)
+		w_left(w, text(r, c), width);
+	else
+		w_right(w, number(r, c), width);
 }
 
 static void header_line(const struct report *rep, struct writer *w)
