@@ -15,7 +15,6 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -76,52 +75,12 @@ static unsigned int skew(void)
 	return __atomic_load_n(&track_clock_skew, __ATOMIC_RELAXED);
 }
 
-/* A block's birth time comes from a tick that a thread of ours moves on
- * every TICK_MS: a load instead of a clock call on every allocation. Ages
- * are read with the clock itself, so a block looks at most TICK_MS older
- * than it is. Without the thread, the clock on every call. */
-#define TICK_MS 50
-static unsigned int tick;
-static int ticking;
-
+/* Every allocation reads the coarse clock (a vDSO call, a few ns): a thread
+ * of ours keeping a tick would be cheaper, but would make every tracked
+ * process, and every forked child, multithreaded behind its back. */
 unsigned int track_now(void)
 {
-	if (__builtin_expect(__atomic_load_n(&ticking, __ATOMIC_RELAXED), 1))
-		return __atomic_load_n(&tick, __ATOMIC_RELAXED) + skew();
 	return clock_ticks() + skew();
-}
-
-static void *ticker(void *arg)
-{
-	const struct timespec pause = { 0, TICK_MS * 1000000L };
-
-	for (;;) {
-		__atomic_store_n(&tick, clock_ticks(), __ATOMIC_RELAXED);
-		nanosleep(&pause, NULL);
-	}
-	return arg;
-}
-
-/* Every signal blocked in the thread: it must never take one the program
- * expects. */
-static void start_ticker(void)
-{
-	sigset_t all, old;
-	pthread_attr_t attr;
-	pthread_t t;
-	int rc;
-
-	__atomic_store_n(&tick, clock_ticks(), __ATOMIC_RELAXED);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&t, &attr, ticker, NULL);
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	__atomic_store_n(&ticking, rc == 0, __ATOMIC_RELAXED);
-	if (rc == 0)
-		pthread_setname_np(t, "memstats-tick");
 }
 
 int track_age_bucket(unsigned int age_ticks)
@@ -333,16 +292,12 @@ void track_init(void)
 {
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &start);
 	pthread_key_create(&exit_key, thread_exit);
-	start_ticker();
 	track_on = 1;
 }
 
-/* The forked child has one thread: the others' trackers retire now, and
- * the ticker starts again. */
+/* The forked child has one thread: the others' trackers retire now. */
 void track_after_fork(void)
 {
-	start_ticker();
-
 	struct tracker *t = trackers, *next;
 
 	for (; t; t = next) {

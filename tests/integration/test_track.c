@@ -221,6 +221,25 @@ START_TEST(test_peak_and_totals)
 }
 END_TEST
 
+/* Tracking must not make the process multithreaded behind its back (a
+ * single-threaded program may unshare(), say). Each test runs in a fresh
+ * child of one thread. */
+START_TEST(test_no_thread_of_ours)
+{
+	static char status[8192];
+	void *p = malloc(10);
+	FILE *f = fopen("/proc/self/status", "r"); /* its size says 0: read to the end */
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(status, 1, sizeof(status) - 1, f);
+	status[n] = '\0';
+	fclose(f);
+	ck_assert_msg(strstr(status, "\nThreads:\t1\n") != NULL, "%s", strstr(status, "Threads"));
+	release(p);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	const char *track = getenv("MEMSTATS_TRACK");
@@ -243,6 +262,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_threads_churn);
 	tcase_add_test(tc, test_foreign_frees);
 	tcase_add_test(tc, test_peak_and_totals);
+	tcase_add_test(tc, test_no_thread_of_ours);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
