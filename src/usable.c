@@ -8,7 +8,6 @@
  * stays.
  */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,20 +28,21 @@ size_t usable_size_slow(void *p)
 	return malloc_usable_size(p);
 }
 
-/* Whether malloc is the C library's: found in libc.so itself, or (static
- * program) not found in a shared object at all. */
+/* Whether malloc is the C library's, decided without touching a block:
+ * glibc's malloc is an alias of its __libc_malloc, in libc.so as in a
+ * static program; a preloaded allocator's malloc is not, and a static
+ * program that brings its own malloc has no __libc_malloc at all. */
+extern void *__libc_malloc(size_t size) __attribute__((weak));
+
 static int malloc_is_libc(void)
 {
-	Dl_info info;
 	void *(*fn)(size_t) = malloc;
 
-	if (!dladdr(*(void **)&fn, &info) || !info.dli_fname)
-		return 1;
-	return strstr(info.dli_fname, "/libc.so") != NULL || strncmp(info.dli_fname, "libc.so", 7) == 0;
+	return __libc_malloc && fn == __libc_malloc;
 }
 
 /* A valgrind tool that replaces malloc (memcheck, helgrind, massif, ...)
- * does it at the instruction level, so dladdr still names the C library;
+ * does it at the instruction level, so malloc is still __libc_malloc;
  * but it preloads its vgpreload_TOOL.so. Tools that leave malloc alone
  * (callgrind, cachegrind) preload vgpreload_core only. */
 static int under_valgrind_malloc(void)

@@ -67,6 +67,16 @@ for cc in gcc clang; do
 	fi
 done
 
+# A static program with an allocator of its own: no glibc header to read.
+# shellcheck disable=SC2086
+if gcc -O2 -fno-builtin -c tests/matrix/own-malloc.c -o "$T/own-malloc.o" >"$T/log" 2>&1 &&
+	gcc $CFL -include memstats.h $STRICT -O2 tests/matrix/own-main.c "$T/own-malloc.o" -static $STATIC_LIBS \
+		-o "$T/own" >>"$T/log" 2>&1 && MEMSTATS_OUTPUT=off "$T/own" >>"$T/log" 2>&1; then
+	ok "static, with the program's own malloc: counted through it"
+else
+	ko "static, with the program's own malloc: counted through it"
+fi
+
 # Live tracking on (MEMSTATS_TRACK=1): hot.c then checks live blocks too.
 for cc in gcc clang; do
 	ROW_ENV=MEMSTATS_TRACK=1 row "$cc -O2, tracking" $cc tests/matrix/hot.c -O2
