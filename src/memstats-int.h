@@ -184,11 +184,11 @@ MS_HIDDEN void track_reset_peaks(void);   /* registry held */
 
 /* ---- registry.c: the sections of every instrumented object ------------ */
 
-/* Snapshot of every known site, one row per site: *rows is malloc'd, the
- * caller frees it. Returns the number of rows with the registry held (the
- * rows' strings stay valid until registry_release()), or -1 with errno set
- * and the registry not held. */
-MS_HIDDEN ssize_t registry_snapshot(struct memstats_row **rows);
+/* Snapshot of every known site, one row per site, taken under the lock
+ * and returned without it: *rows and *strings (which the rows' strings
+ * point into) are malloc'd, the caller frees both. Returns the number of
+ * rows, or -1 with errno set. */
+MS_HIDDEN ssize_t registry_snapshot(struct memstats_row **rows, char **strings);
 MS_HIDDEN void registry_hold(void);
 MS_HIDDEN void registry_release(void);
 MS_HIDDEN size_t registry_objects(void);

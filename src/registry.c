@@ -372,36 +372,6 @@ static size_t merge_rows(struct memstats_row *rows, size_t n)
 	return k;
 }
 
-ssize_t registry_snapshot(struct memstats_row **rows)
-{
-	struct fill f = { NULL, 0, 0 };
-
-	registry_hold();
-	walk(count_one, &f.max);
-	f.rows = malloc((f.max ? f.max : 1) * sizeof(*f.rows));
-	if (!f.rows) {
-		registry_release();
-		errno = ENOMEM;
-		return -1;
-	}
-	track_snapshot_begin(next_id);
-	walk(fill_one, &f);
-	track_snapshot_end();
-	*rows = f.rows;
-	return (ssize_t)merge_rows(f.rows, f.n);
-}
-
-void registry_hold(void)
-{
-	runtime_init(); /* sets the lock up the first time */
-	pthread_mutex_lock(lock);
-}
-
-void registry_release(void)
-{
-	pthread_mutex_unlock(lock);
-}
-
 /* Points a row's strings at copies in *buf (advanced past them), so that
  * the row outlives the lock. */
 static void own_strings(struct memstats_row *r, char **buf)
@@ -429,25 +399,62 @@ static size_t strings_size(const struct memstats_row *r)
 	return n;
 }
 
+ssize_t registry_snapshot(struct memstats_row **rows, char **strings)
+{
+	struct fill f = { NULL, 0, 0 };
+	size_t n, size = 0;
+	char *p;
+
+	registry_hold();
+	walk(count_one, &f.max);
+	f.rows = malloc((f.max ? f.max : 1) * sizeof(*f.rows));
+	if (!f.rows) {
+		registry_release();
+		errno = ENOMEM;
+		return -1;
+	}
+	track_snapshot_begin(next_id);
+	walk(fill_one, &f);
+	track_snapshot_end();
+	n = merge_rows(f.rows, f.n);
+	/* the rows get their own copies of the strings, which a dlclose could
+	 * unmap once the lock is released */
+	for (size_t i = 0; i < n; i++)
+		size += strings_size(&f.rows[i]);
+	*strings = p = malloc(size ? size : 1);
+	for (size_t i = 0; p && i < n; i++)
+		own_strings(&f.rows[i], &p);
+	registry_release();
+	if (!*strings) {
+		free(f.rows);
+		errno = ENOMEM;
+		return -1;
+	}
+	*rows = f.rows;
+	return (ssize_t)n;
+}
+
+void registry_hold(void)
+{
+	runtime_init(); /* sets the lock up the first time */
+	pthread_mutex_lock(lock);
+}
+
+void registry_release(void)
+{
+	pthread_mutex_unlock(lock);
+}
+
 memstats_size_t memstats_foreach_site(int (*fn)(const struct memstats_row *row, void *arg), void *arg)
 {
 	struct memstats_row *rows;
-	ssize_t n = registry_snapshot(&rows);
-	size_t i, size = 0;
-	char *strings, *p;
+	char *strings;
+	ssize_t n = registry_snapshot(&rows, &strings);
+	size_t i;
 
 	if (n < 0)
 		return 0;
-	/* fn runs without the lock (it may allocate, dlopen, ...): the rows get
-	 * their own copies of the strings, which a dlclose could unmap */
-	for (i = 0; i < (size_t)n; i++)
-		size += strings_size(&rows[i]);
-	strings = p = malloc(size ? size : 1);
-	for (i = 0; strings && i < (size_t)n; i++)
-		own_strings(&rows[i], &p);
-	registry_release();
-	if (!strings)
-		n = 0;
+	/* fn runs without the lock: it may allocate, dlopen, ... */
 	for (i = 0; i < (size_t)n; i++) {
 		if (fn(&rows[i], arg)) {
 			i++;

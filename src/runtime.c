@@ -88,12 +88,15 @@ void memstats_get_options(struct memstats_options *opts)
 	*opts = config.report;
 }
 
-/* Builds the report from a snapshot of every site and hands it to emit. */
+/* Builds the report from a snapshot of every site and hands it to emit,
+ * with no lock of the registry held: writing to a slow pipe must not stall
+ * the program's threads. */
 static int with_report(const struct memstats_options *opt, int (*emit)(const struct report *, const void *),
 		       const void *arg)
 {
 	struct memstats_row *rows;
-	ssize_t n = registry_snapshot(&rows);
+	char *strings;
+	ssize_t n = registry_snapshot(&rows, &strings);
 	struct report rep;
 	int rc, err;
 
@@ -106,7 +109,7 @@ static int with_report(const struct memstats_options *opt, int (*emit)(const str
 	rep.program = program_invocation_short_name;
 	rc = emit(&rep, arg);
 	err = errno;
-	registry_release();
+	free(strings);
 	free(rows);
 	errno = err;
 	return rc;

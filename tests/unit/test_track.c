@@ -147,8 +147,9 @@ static void tracking(void)
 static struct memstats_live live_at(unsigned int line)
 {
 	struct memstats_row *rows;
+	char *strings;
 	struct memstats_live l;
-	ssize_t n = registry_snapshot(&rows);
+	ssize_t n = registry_snapshot(&rows, &strings);
 	int found = 0;
 
 	ck_assert_int_ge(n, 0);
@@ -158,7 +159,7 @@ static struct memstats_live live_at(unsigned int line)
 			found++;
 		}
 	}
-	registry_release();
+	free(strings);
 	free(rows);
 	ck_assert_int_eq(found, 1);
 	return l;
