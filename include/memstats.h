@@ -29,6 +29,11 @@
 #ifndef MEMSTATS_H
 #define MEMSTATS_H
 
+/* The macros' own casts, statement expressions and variadic forms are
+ * memstats' business, not the compiling project's: no -Wuseless-cast or
+ * -pedantic warning of theirs in user code, whatever the include path. */
+#pragma GCC system_header
+
 #define MEMSTATS_VERSION_MAJOR 0
 #define MEMSTATS_VERSION_MINOR 1
 
@@ -62,9 +67,11 @@
 extern "C" {
 #endif
 
-/* No <stddef.h>/<stdint.h> needed: the compiler names these types itself. */
+/* No <stddef.h>/<stdint.h> needed: the compiler names these types itself.
+ * Counters are 8-byte aligned everywhere (i386 aligns a 64-bit integer in a
+ * struct on 4): their loads and stores must stay single instructions. */
 typedef __SIZE_TYPE__ memstats_size_t;
-typedef __UINT64_TYPE__ memstats_u64;
+typedef __UINT64_TYPE__ memstats_u64 __attribute__((aligned(8)));
 
 /* What a call site does: "op" in the report. */
 enum memstats_op {
