@@ -45,7 +45,7 @@ int main(int argc, char **argv)
 						   .func = "handler", .api = "malloc" };
 		memstats_free(&sites[i], memstats_malloc(&sites[i], 16 + i % 100));
 	}
-	printf("bench report_%zu_sites", n);
+	printf("report sites=%zu", n);
 	for (int f = 0; f < 3; f++) {
 		const struct memstats_options opt = { .format = (enum memstats_format)f };
 		double t[5];
