@@ -10,7 +10,11 @@
  * How: each macro expansion owns one static record (struct memstats_site) in
  * the ELF section "memstats". A constructor emitted by this header registers
  * the object's __start_memstats..__stop_memstats range with the runtime,
- * which walks it to report.
+ * which walks it to report. A call is counted inline in the caller (the
+ * memstats_fast_* functions below) once its site has a number; the
+ * runtime's wrappers (memstats_malloc & co.) take the first call, every
+ * call under a sanitizer or another allocator, and every call while live
+ * tracking (MEMSTATS_TRACK=1) is on.
  *
  * Escape hatches:
  *   -DMEMSTATS_DISABLE  no macros in this file; the API below is still declared
