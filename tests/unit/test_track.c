@@ -165,6 +165,15 @@ static struct memstats_live live_at(unsigned int line)
 	return l;
 }
 
+/* A site's live blocks, bytes and peak, exactly. */
+#define ck_assert_live(l, blocks_, bytes_, peak_)            \
+	do {                                                 \
+		struct memstats_live l_ = (l);               \
+		ck_assert_uint_eq(l_.blocks, (blocks_));     \
+		ck_assert_uint_eq(l_.bytes, (bytes_));       \
+		ck_assert_uint_eq(l_.peak_bytes, (peak_));   \
+	} while (0)
+
 static memstats_u64 foreign(void)
 {
 	memstats_u64 peak, f;
@@ -176,23 +185,16 @@ static memstats_u64 foreign(void)
 START_TEST(test_live_leak_peak_and_free_elsewhere)
 {
 	void *p[4];
-	struct memstats_live l;
 
 	tracking();
 	for (int i = 0; i < 4; i++)
 		p[i] = memstats_malloc(&s_malloc, 100);
 	memstats_free(&s_free, p[3]);
-	l = live_at(1);
-	ck_assert_uint_eq(l.blocks, 3);
-	ck_assert_uint_eq(l.bytes, 300);
-	ck_assert_uint_eq(l.peak_bytes, 400);
+	ck_assert_live(live_at(1), 3, 300, 400);
 	ck_assert_uint_eq(live_at(4).blocks, 0); /* a free site holds nothing */
 	for (int i = 0; i < 3; i++)
 		memstats_free(&s_free, p[i]);
-	l = live_at(1);
-	ck_assert_uint_eq(l.blocks, 0);
-	ck_assert_uint_eq(l.bytes, 0);
-	ck_assert_uint_eq(l.peak_bytes, 400);
+	ck_assert_live(live_at(1), 0, 0, 400);
 	ck_assert_uint_eq(foreign(), 0);
 }
 END_TEST
@@ -333,10 +335,7 @@ START_TEST(test_live_other_threads)
 	b.n = 24;
 	ck_assert_int_eq(pthread_create(&t, NULL, free_batch, &b), 0);
 	ck_assert_int_eq(pthread_join(t, NULL), 0);
-	l = live_at(6);
-	ck_assert_uint_eq(l.blocks, 0);
-	ck_assert_uint_eq(l.bytes, 0);
-	ck_assert_uint_eq(l.peak_bytes, 3200);
+	ck_assert_live(live_at(6), 0, 0, 3200);
 	ck_assert_uint_eq(foreign(), 0);
 }
 END_TEST
