@@ -12,8 +12,10 @@
  * When an object is unloaded (dlclose), its sites are copied out, strings
  * included; an object loaded again gets new sites, and reports add the rows
  * of one site up (merge_rows). Reads of site memory happen under the lock,
- * so an object cannot be unmapped under a report. Nothing that takes ld.so's
- * lock (dladdr) or runs user code happens under it.
+ * so an object cannot be unmapped under a report; a snapshot copies the
+ * strings out, and the report is written after the lock is released.
+ * Nothing that takes ld.so's lock (dladdr), runs user code or writes a
+ * report happens under it.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
