@@ -268,6 +268,7 @@ MS_HIDDEN size_t site_len(const struct memstats_row *r);
 MS_HIDDEN void w_site(struct writer *w, const struct memstats_row *r, size_t width);
 MS_HIDDEN void w_left(struct writer *w, const char *s, size_t width);
 MS_HIDDEN void w_right(struct writer *w, memstats_u64 v, size_t width);
+MS_HIDDEN void w_head(struct writer *w, const char *name, size_t width, int right);   /* a column's head */
 MS_HIDDEN void report_json(const struct report *rep, struct writer *w);
 MS_HIDDEN void report_csv(const struct report *rep, struct writer *w);
 MS_HIDDEN int64_t report_balance(const struct memstats_counters *c);

@@ -98,11 +98,7 @@ void report_live_text(const struct report *rep, struct writer *w)
 		}
 	}
 	for (int c = 0; n && c < NCOLS; c++) {
-		if (c >= L_BLOCKS)
-			w_pad(w, ' ', width[c] - strlen(heads[c]));
-		w_str(w, heads[c]);
-		if (c < L_BLOCKS)
-			w_pad(w, ' ', width[c] - strlen(heads[c]));
+		w_head(w, heads[c], width[c], c >= L_BLOCKS);
 		w_str(w, c == NCOLS - 1 ? "\n" : "  ");
 	}
 	for (size_t i = 0; i < n; i++)

@@ -60,6 +60,15 @@ void w_left(struct writer *w, const char *s, size_t width)
 	w_pad(w, ' ', width - strlen(s));
 }
 
+void w_head(struct writer *w, const char *name, size_t width, int right)
+{
+	if (right)
+		w_pad(w, ' ', width - strlen(name));
+	w_str(w, name);
+	if (!right)
+		w_pad(w, ' ', width - strlen(name));
+}
+
 void w_right(struct writer *w, memstats_u64 v, size_t width)
 {
 	w_pad(w, ' ', width - u64_len(v));
@@ -140,11 +149,7 @@ void report_text(const struct report *rep, struct writer *w)
 	for (int c = 0; c < NCOLS; c++) {
 		if (!show[c])
 			continue;
-		if (c >= FIRST_NUMERIC)
-			w_pad(w, ' ', width[c] - strlen(heads[c]));
-		w_str(w, heads[c]);
-		if (c < FIRST_NUMERIC)
-			w_pad(w, ' ', width[c] - strlen(heads[c]));
+		w_head(w, heads[c], width[c], c >= FIRST_NUMERIC);
 		w_str(w, c == NCOLS - 1 ? "\n" : "  ");
 	}
 	for (size_t i = 0; i < rep->nrows; i++) {
