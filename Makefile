@@ -36,7 +36,7 @@ INSTR_LIBS   := -L$(B) -lmemstats -Wl,-rpath,$(abspath $(B)) -pthread
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS   = $(shell pkg-config --libs check)
 
-.PHONY: all check check-unit check-integration check-header check-sanitize check-matrix bench demo install uninstall clean deps FORCE
+.PHONY: all check check-unit check-integration check-header check-exports check-sanitize check-matrix bench demo install uninstall clean deps FORCE
 all: $(B)/libmemstats.a $(B)/libmemstats.so $(B)/memstats.pc
 
 # Rebuild when the compiler or its flags change.
@@ -48,7 +48,17 @@ $(B)/obj/%.o: src/%.c $(HEADERS) $(B)/flags
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LIB_CFLAGS) -c $< -o $@
 
-$(B)/libmemstats.a: $(OBJS)
+# The archive holds one relocatable object whose internal (hidden) names are
+# made local: a static link sees only the public API, so a program may
+# define its own "config" or "track_on".
+OBJCOPY    ?= objcopy
+NM         ?= nm
+$(B)/obj/libmemstats.o: $(OBJS)
+	$(CC) $(CFLAGS) -nostdlib -r $^ -o $@.r
+	$(OBJCOPY) --localize-hidden $@.r $@
+	rm -f $@.r
+
+$(B)/libmemstats.a: $(B)/obj/libmemstats.o
 	rm -f $@
 	$(AR) rcs $@ $^
 
@@ -94,15 +104,16 @@ deps:
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 ITEST_SRCS  := $(wildcard tests/integration/test_*.c)
 ITESTS      := $(ITEST_SRCS:tests/integration/%.c=$(B)/tests/%) $(B)/tests/static_basic $(B)/tests/static_report \
-	       $(B)/tests/test_cxx
+	       $(B)/tests/static_names $(B)/tests/test_cxx
 
 # C++ tests use the C compiler's sibling: clang++ with clang, else $(CXX).
 TEST_CXX    := $(if $(findstring clang,$(notdir $(CC))),$(subst clang,clang++,$(CC)),$(CXX))
 
-$(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(B)/libmemstats.a $(B)/flags | deps
+# The unit tests call the runtime's internals: they link its objects.
+$(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(OBJS) $(B)/flags | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Iinclude -Isrc -DMEMSTATS_DISABLE $(CHECK_CFLAGS) \
-		$(UNIT_SRCS) $(B)/libmemstats.a -o $@ $(CHECK_LIBS) -pthread
+		$(UNIT_SRCS) $(OBJS) -o $@ $(CHECK_LIBS) -pthread
 
 # Integration tests are real programs built with -include memstats.h; each is
 # a Check suite that asserts exact per-line numbers about itself.
@@ -140,7 +151,10 @@ $(B)/tests/test_cxx: tests/integration/test_cxx.cc $(B)/libmemstats.so | deps
 		$(INSTR_CFLAGS) $(CHECK_CFLAGS) \
 		$< -o $@ $(INSTR_LIBS) $(CHECK_LIBS)
 
-check: check-unit check-integration check-header
+check: check-unit check-integration check-header check-exports
+
+check-exports: all
+	NM='$(NM)' tests/symbols/check-exports.sh $(B)
 
 check-unit: $(B)/tests/unit
 	MEMSTATS_OUTPUT=off $(B)/tests/unit
