@@ -48,10 +48,12 @@ static void *aligned_get(size_t align, size_t size, int how)
 	return p;
 }
 
-/* count objects of size bytes: the product must not wrap */
+/* count objects of size bytes: the product must not wrap, nor pass
+ * PTRDIFF_MAX, the size no object can reach (a negative count of 1-byte
+ * objects wraps to no overflow of the product) */
 static void *aligned_array(size_t count, size_t size, size_t align, int zero, size_t *total)
 {
-	if (__builtin_mul_overflow(count, size, total)) {
+	if (__builtin_mul_overflow(count, size, total) || *total > PTRDIFF_MAX) {
 		*total = 0;
 		errno = ENOMEM;
 		return NULL;

@@ -150,8 +150,19 @@ START_TEST(test_typed_overflow_enomem)
 	ck_assert_int_eq(errno, ENOMEM);
 	ck_assert_site(l, "ha_aligned_alloc_typed", 1, 1, 0, 0, 0); /* no wrapped byte count */
 	errno = 0;
-	ck_assert_ptr_null(ha_aligned_zalloc_typed(n, struct pkt)); /* a negative count */
+	ck_assert_ptr_null(ha_aligned_zalloc_typed(n, struct pkt)); int ln = __LINE__; /* a negative count */
 	ck_assert_int_eq(errno, ENOMEM);
+	ck_assert_site(ln, "ha_aligned_zalloc_typed", 1, 1, 0, 0, 0);
+	/* a negative count of 1-byte objects wraps to no overflow of the
+	 * product, yet asks for more than any object can be: an overflow too */
+	errno = 0;
+	ck_assert_ptr_null(ha_aligned_alloc_typed(n, char)); int lc = __LINE__;
+	ck_assert_int_eq(errno, ENOMEM);
+	ck_assert_site(lc, "ha_aligned_alloc_typed", 1, 1, 0, 0, 0);
+	errno = 0;
+	ck_assert_ptr_null(ha_aligned_zalloc_typed((size_t)PTRDIFF_MAX + 1, char)); int lp = __LINE__;
+	ck_assert_int_eq(errno, ENOMEM);
+	ck_assert_site(lp, "ha_aligned_zalloc_typed", 1, 1, 0, 0, 0);
 }
 END_TEST
 
