@@ -211,8 +211,6 @@ static int parse_path(struct config *cfg, const char *val, int fd)
 
 static int parse_output(struct config *cfg, const char *val, int fd)
 {
-	if (!*val)
-		return bad(fd, "MEMSTATS_OUTPUT", val, "stderr, stdout, off or a path");
 	if (strcmp(val, "stderr") == 0)
 		cfg->output = OUTPUT_STDERR;
 	else if (strcmp(val, "stdout") == 0)
@@ -233,6 +231,14 @@ static int parse_match(struct config *cfg, const char *val, int fd)
 	return 0;
 }
 
+/* An empty variable is an unset one: scripts leave "MEMSTATS_TRACK=" behind. */
+static const char *setting(getenv_fn get, const char *name)
+{
+	const char *v = get(name);
+
+	return v && *v ? v : NULL;
+}
+
 int config_parse(struct config *cfg, getenv_fn get, int fd)
 {
 	const char *v;
@@ -241,39 +247,39 @@ int config_parse(struct config *cfg, getenv_fn get, int fd)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->output = OUTPUT_STDERR;
 
-	if ((v = get("MEMSTATS_OUTPUT")))
+	if ((v = setting(get, "MEMSTATS_OUTPUT")))
 		nbad += parse_output(cfg, v, fd);
-	if ((v = get("MEMSTATS_FORMAT"))) {
+	if ((v = setting(get, "MEMSTATS_FORMAT"))) {
 		if (parse_keyword("MEMSTATS_FORMAT", v, formats, &n, "text, json or csv", fd))
 			nbad++;
 		else
 			cfg->report.format = (enum memstats_format)n;
 	}
-	if ((v = get("MEMSTATS_SORT"))) {
+	if ((v = setting(get, "MEMSTATS_SORT"))) {
 		if (parse_keyword("MEMSTATS_SORT", v, sorts, &n, "bytes, calls or site", fd))
 			nbad++;
 		else
 			cfg->report.sort = (enum memstats_sort)n;
 	}
-	if ((v = get("MEMSTATS_TOP")))
+	if ((v = setting(get, "MEMSTATS_TOP")))
 		nbad += parse_top(v, &cfg->report.top, fd);
-	if ((v = get("MEMSTATS_MATCH")))
+	if ((v = setting(get, "MEMSTATS_MATCH")))
 		nbad += parse_match(cfg, v, fd);
-	if ((v = get("MEMSTATS_ALL"))) {
+	if ((v = setting(get, "MEMSTATS_ALL"))) {
 		if (parse_keyword("MEMSTATS_ALL", v, booleans, &n, "0 or 1", fd))
 			nbad++;
 		else
 			cfg->report.all = n;
 	}
-	if ((v = get("MEMSTATS_TRACK"))) {
+	if ((v = setting(get, "MEMSTATS_TRACK"))) {
 		if (parse_keyword("MEMSTATS_TRACK", v, booleans, &n, "0 or 1", fd))
 			nbad++;
 		else
 			cfg->track = n;
 	}
-	if ((v = get("MEMSTATS_INTERVAL")))
+	if ((v = setting(get, "MEMSTATS_INTERVAL")))
 		nbad += parse_interval(v, &cfg->interval, fd);
-	if ((v = get("MEMSTATS_SIGNAL")))
+	if ((v = setting(get, "MEMSTATS_SIGNAL")))
 		nbad += parse_signal(v, &cfg->signal, fd);
 	return nbad;
 }
