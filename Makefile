@@ -132,10 +132,16 @@ $(B)/tests/libplugin.so: $(wildcard tests/integration/plugin/*.c) $(B)/libmemsta
 $(B)/tests/libplugin2.so: $(B)/tests/libplugin.so
 	$(CC) $(CFLAGS) -fPIC -shared $(INSTR_CFLAGS) $(wildcard tests/integration/plugin/*.c) -o $@ $(INSTR_LIBS)
 
+# An instrumented C++ plugin: its sites in an inline function and a template.
+$(B)/tests/libcxxplugin.so: tests/integration/cxxplugin/plugin.cc $(B)/libmemstats.so $(B)/flags
+	@mkdir -p $(@D)
+	$(TEST_CXX) $(CFLAGS) -std=c++17 -fPIC -shared -Wall -Wextra -Werror $(INSTR_CFLAGS) $< -o $@ $(INSTR_LIBS)
+
 $(B)/tests/test_dso: tests/integration/test_dso.c tests/integration/itest.h $(B)/tests/libplugin.so \
-		$(B)/tests/libplugin2.so $(B)/flags | deps
+		$(B)/tests/libplugin2.so $(B)/tests/libcxxplugin.so $(B)/flags | deps
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(INSTR_CFLAGS) $(CHECK_CFLAGS) \
 		-DPLUGIN='"$(abspath $(B)/tests/libplugin.so)"' -DPLUGIN2='"$(abspath $(B)/tests/libplugin2.so)"' \
+		-DCXXPLUGIN='"$(abspath $(B)/tests/libcxxplugin.so)"' \
 		$< -o $@ $(INSTR_LIBS) -ldl $(CHECK_LIBS)
 
 # The same programs linked statically: the runtime must still be pulled in,

@@ -192,6 +192,10 @@ MEMSTATS_API_ memstats_size_t memstats_foreach_site(int (*fn)(const struct memst
 MEMSTATS_API_ void memstats__register(struct memstats_site *start, struct memstats_site *stop,
 				      const void *anchor) MEMSTATS_NOTHROW_;
 MEMSTATS_API_ void memstats__unregister(const void *anchor) MEMSTATS_NOTHROW_;
+/* C++: fills in a record made without its description (see MEMSTATS_SITE_) */
+MEMSTATS_API_ void memstats__describe(struct memstats_site *site, const char *file, unsigned int line,
+				      const char *func, unsigned int op, const char *api,
+				      const char *type) MEMSTATS_NOTHROW_;
 
 MEMSTATS_API_ void *memstats_malloc(struct memstats_site *site, memstats_size_t size)
 	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(2)));
@@ -321,26 +325,45 @@ __attribute__((destructor(101), used)) static void memstats__unregister_this_obj
 }
 
 /* The one macro that makes a site record: an expression yielding its address.
- * The record lives in a statement expression of its own, so the caller's
- * arguments are never evaluated inside it and no name of theirs can clash.
- * In C it goes to the section. g++ cannot put a record of an inline function
- * or template (COMDAT) in the same section as others, so in C++ records stay
- * where the compiler puts them and the runtime lists each at its first call.
+ *
+ * In C the record is a static of a statement expression of its own (so the
+ * caller's arguments are never evaluated inside it and no name of theirs can
+ * clash), placed in the section, where the runtime finds it.
+ *
+ * In C++ a static inside an inline function or a template has vague linkage:
+ * g++ makes it a unique symbol (STB_GNU_UNIQUE), and ld.so never unloads an
+ * object that defines one, so an instrumented plugin could no longer be
+ * dlclosed. The record is instead a member of a class template in an unnamed
+ * namespace, one per expansion (__COUNTER__): internal linkage wherever the
+ * call is. It cannot be initialized with the call's file, line and function,
+ * so the first call describes it to the runtime (memstats__describe), which
+ * lists it then; it is in no section.
  */
 #ifdef __cplusplus
-#define MEMSTATS_SITE_ATTR_ aligned(MEMSTATS_SITE_ALIGN)
-#define MEMSTATS_SITE_FLAGS_ 0
+namespace {
+template <unsigned N> struct memstats_record_ { static struct memstats_site site; };
+template <unsigned N> struct memstats_site memstats_record_<N>::site;
+}
+static __inline__ struct memstats_site *memstats_described_(struct memstats_site *s, const char *file,
+							  unsigned int line, const char *func, unsigned int op,
+							  const char *api, const char *type) MEMSTATS_NOEXCEPT_
+{
+	if (__builtin_expect(__atomic_load_n(&s->magic, __ATOMIC_ACQUIRE) == 0, 0))
+		memstats__describe(s, file, line, func, op, api, type);
+	return s;
+}
+#define MEMSTATS_SITE_(op, api, type) \
+	memstats_described_(&memstats_record_<__COUNTER__>::site, __FILE__, __LINE__, __func__, (op), (api), (type))
 #else
-#define MEMSTATS_SITE_ATTR_ section("memstats"), aligned(MEMSTATS_SITE_ALIGN), used
-#define MEMSTATS_SITE_FLAGS_ MEMSTATS_SITE_LISTED
-#endif
-#define MEMSTATS_SITE_(op, api, type)                                                          \
-	(__extension__({                                                                       \
-		static struct memstats_site memstats_site_ __attribute__((MEMSTATS_SITE_ATTR_)) = { \
-			MEMSTATS_SITE_MAGIC, __LINE__, (op), MEMSTATS_SITE_FLAGS_, 0, 0,       \
-			__FILE__, __func__, (api), (type), { 0, 0, 0, 0, 0 } };                \
-		&memstats_site_;                                                               \
+#define MEMSTATS_SITE_(op, api, type)                                                                  \
+	(__extension__({                                                                               \
+		static struct memstats_site memstats_site_                                             \
+			__attribute__((section("memstats"), aligned(MEMSTATS_SITE_ALIGN), used)) = {   \
+				MEMSTATS_SITE_MAGIC, __LINE__, (op), MEMSTATS_SITE_LISTED, 0, 0,       \
+				__FILE__, __func__, (api), (type), { 0, 0, 0, 0, 0 } };                \
+		&memstats_site_;                                                                       \
 	}))
+#endif
 
 #define MEMSTATS_AT_(op, api) MEMSTATS_SITE_(MEMSTATS_OP_##op, api, MEMSTATS_NULL_)
 

@@ -133,6 +133,26 @@ void memstats__register(struct memstats_site *start, struct memstats_site *stop,
 	registry_release();
 }
 
+/* A C++ record is made blank (see MEMSTATS_SITE_ in memstats.h): its first
+ * call describes it, once, under the lock; the magic, stored last, says it
+ * is done. */
+void memstats__describe(struct memstats_site *s, const char *file, unsigned int line, const char *func,
+			unsigned int op, const char *api, const char *type)
+{
+	registry_hold();
+	if (!s->magic) {
+		s->line = line;
+		s->op = op;
+		s->flags = 0;
+		s->file = file;
+		s->func = func;
+		s->api = api;
+		s->type = type;
+		__atomic_store_n(&s->magic, MEMSTATS_SITE_MAGIC, __ATOMIC_RELEASE);
+	}
+	registry_release();
+}
+
 static struct memstats_site **by_id;      /* by_id[id]: the site (or its copy) */
 static unsigned int next_id = 1;
 static size_t cap_by_id;

@@ -203,6 +203,36 @@ START_TEST(test_tracked_blocks_outlive_dlclose)
 }
 END_TEST
 
+/* A C++ plugin whose counted calls are in an inline function and a template
+ * unloads at each dlclose, as it does without memstats (its records are no
+ * unique symbols), and its sites stay in the reports. */
+START_TEST(test_cxx_plugin_unloads)
+{
+	int inline_line = 0, template_line = 0;
+
+	for (int life = 0; life < 3; life++) {
+		void *h = dlopen(CXXPLUGIN, RTLD_NOW);
+
+		ck_assert_msg(h != NULL, "%s", dlerror());
+		inline_line = ((int (*)(void))dlsym(h, "cxx_inline_line"))();
+		template_line = ((int (*)(void))dlsym(h, "cxx_template_line"))();
+		((void (*)(void))dlsym(h, "cxx_work"))();
+		dlclose(h);
+		ck_assert_msg(dlopen(CXXPLUGIN, RTLD_NOW | RTLD_NOLOAD) == NULL,
+			      "the C++ plugin is still mapped after dlclose number %d", life + 1);
+	}
+	struct memstats_row r = plugin_row("tests/integration/cxxplugin/plugin.cc", inline_line, "strdup");
+	ck_assert_uint_eq(r.c.calls, 3);
+	ck_assert_uint_eq(r.c.bytes, 3 * 7);
+	ck_assert_str_eq(r.func, "cxx_copy");
+	ck_assert_ptr_nonnull(strstr(r.object, "libcxxplugin.so"));
+	/* both instantiations, one row */
+	r = plugin_row("tests/integration/cxxplugin/plugin.cc", template_line, "malloc");
+	ck_assert_uint_eq(r.c.calls, 6);
+	ck_assert_uint_eq(r.c.bytes, 3 * (10 * sizeof(int) + 10 * sizeof(double)));
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "child") == 0 && strcmp(argv[2], "track") == 0)
@@ -217,6 +247,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_report_racing_dlclose);
 	tcase_add_test(tc, test_callbacks_may_dlopen);
 	tcase_add_test(tc, test_tracked_blocks_outlive_dlclose);
+	tcase_add_test(tc, test_cxx_plugin_unloads);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
