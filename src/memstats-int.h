@@ -221,9 +221,12 @@ MS_HIDDEN int config_parse(struct config *cfg, getenv_fn get, int warn_fd);
 
 /* ---- writer.c: buffered output to a file descriptor ------------------- */
 
+#define W_STALL_MS 10000                  /* a reader that takes nothing this long: given up on */
+
 struct writer {
 	int fd;
-	int err;                          /* first errno seen, 0 if none */
+	int err;                          /* first errno seen, 0 if none; ETIMEDOUT: stalled */
+	int stall_ms;                     /* how long a non-blocking fd may refuse every byte */
 	size_t len;
 	char buf[16384];
 };

@@ -24,6 +24,7 @@ static int dump_closed;                 /* the report at exit has begun */
 
 void warnf_fd(int fd, const char *fmt, ...)
 {
+	struct writer w;
 	char buf[512];
 	va_list ap;
 	int n;
@@ -39,8 +40,10 @@ void warnf_fd(int fd, const char *fmt, ...)
 		n = sizeof(buf) - 1;
 		buf[n - 1] = '\n';
 	}
-	if (write(fd, buf, (size_t)n) < 0)
-		return; /* nowhere left to complain to */
+	/* through a writer: a broken stderr raises no SIGPIPE either */
+	w_init(&w, fd);
+	w_put(&w, buf, (size_t)n);
+	w_flush(&w); /* if it fails, there is nowhere left to complain to */
 }
 
 /* The child numbers its own reports from 0, under its own pid. It gets a
@@ -145,10 +148,12 @@ int memstats_dump_fd(int fd, const struct memstats_options *opts)
 	return with_report(opts ? opts : &config.report, emit_fd, &fd);
 }
 
-/* A report where the report at exit goes; dump_lock held. */
+/* A report where the report at exit goes; dump_lock held. A report cut
+ * short on stdout or stderr (a reader gone, or stalled) says so on stderr,
+ * where it may still be seen. */
 static int dump_configured(void)
 {
-	int fd = 2;
+	int fd = 2, rc, err;
 
 	switch (config.output) {
 	case OUTPUT_OFF:
@@ -156,13 +161,20 @@ static int dump_configured(void)
 	case OUTPUT_PATH:
 		return with_report(&config.report, emit_path, NULL);
 	case OUTPUT_STDOUT:
-		fflush(stdout); /* what the program printed comes first */
 		fd = 1;
 		break;
 	case OUTPUT_STDERR:
 		break;
 	}
-	return with_report(&config.report, emit_fd, &fd);
+	fflush(stdout); /* what the program printed comes first, with 2>&1 too */
+	rc = with_report(&config.report, emit_fd, &fd);
+	if (rc < 0) {
+		err = errno;
+		warnf_fd(2, "memstats: cannot write the report to %s: %s\n", fd == 1 ? "stdout" : "stderr",
+			 err == ETIMEDOUT ? "its reader took nothing for 10 s" : strerror(err));
+		errno = err;
+	}
+	return rc;
 }
 
 /* last: the report at exit, after which no other is written (want: and

@@ -4,7 +4,11 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "memstats-int.h"
@@ -14,22 +18,56 @@ void w_init(struct writer *w, int fd)
 	w->fd = fd;
 	w->err = 0;
 	w->len = 0;
+	w->stall_ms = W_STALL_MS;
 }
 
+/* A descriptor opened non-blocking (a shared stderr of an event-loop
+ * program) refuses a write while its reader is behind: wait for it, until
+ * it has taken nothing for stall_ms. */
+static int w_wait(struct writer *w, int *waited_ms)
+{
+	struct pollfd p = { .fd = w->fd, .events = POLLOUT };
+	int left = w->stall_ms - *waited_ms, n;
+
+	if (left <= 0)
+		return -1;
+	n = poll(&p, 1, left < 100 ? left : 100);
+	if (n == 0)
+		*waited_ms += left < 100 ? left : 100;
+	return n < 0 && errno != EINTR ? -1 : 0;
+}
+
+/* A write to a pipe whose reader went away must not kill the program with
+ * SIGPIPE (the report at exit would change its exit status): SIGPIPE is
+ * blocked around the writes, and one that they raised is taken back. */
 static void w_drain(struct writer *w)
 {
+	sigset_t pipe_only, old, pending;
+	int was_pending, waited_ms = 0;
 	size_t off = 0;
 
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+	was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
 	while (off < w->len && !w->err) {
 		ssize_t n = write(w->fd, w->buf + off, w->len - off);
 
-		if (n > 0)
+		if (n > 0) {
 			off += (size_t)n;
-		else if (n < 0 && errno != EINTR)
+			waited_ms = 0;
+		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (w_wait(w, &waited_ms) < 0)
+				w->err = errno == EAGAIN || errno == EWOULDBLOCK ? ETIMEDOUT : errno;
+		} else if (n < 0 && errno != EINTR) {
 			w->err = errno;
-		else if (n == 0)
+		} else if (n == 0) {
 			w->err = EIO;
+		}
 	}
+	if (w->err == EPIPE && !was_pending)
+		sigtimedwait(&pipe_only, NULL, &(struct timespec){ 0, 0 });
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	w->len = 0;
 }
 

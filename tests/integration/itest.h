@@ -118,17 +118,15 @@ static inline int count_of(const char *haystack, const char *needle)
 	return n;
 }
 
-/* Runs this very program again as "prog child MODE" in the directory cwd
+/* Starts this very program again as "prog child MODE" in the directory cwd
  * (NULL: this one) with the extra environment env (NULL-terminated
- * "NAME=value" strings), stdout and stderr to out_path and err_path.
- * Returns the exit status, or -1. */
-static inline int run_child(const char *mode, const char *const *env, const char *cwd, const char *out_path,
-			    const char *err_path)
+ * "NAME=value" strings), stdout and stderr on the descriptors out and err.
+ * Returns its pid. */
+static inline pid_t spawn_child(const char *mode, const char *const *env, const char *cwd, int out, int err)
 {
 	const char *self = getenv("ITEST_SELF");
 	char path[4096];
 	pid_t pid;
-	int status;
 
 	ck_assert_msg(self != NULL, "ITEST_SELF must name this test binary (the Makefile sets it)");
 	self = realpath(self, path); /* still right after the child's chdir */
@@ -141,20 +139,42 @@ static inline int run_child(const char *mode, const char *const *env, const char
 			unsetenv(vars[i]); /* the child sees only what the test gives it */
 		for (; env && *env; env++)
 			putenv((char *)*env);
-		int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (out < 0 || err < 0)
+		if (dup2(out, 1) < 0 || dup2(err, 2) < 0)
 			_exit(126);
-		dup2(out, 1);
-		dup2(err, 2);
 		if (cwd && chdir(cwd) != 0)
 			_exit(125);
 		execl(self, self, "child", mode, (char *)NULL);
 		_exit(127);
 	}
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+	ck_assert_int_gt(pid, 0);
+	return pid;
+}
+
+/* The exit status of child pid, or 128 + the signal that ended it. */
+static inline int wait_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* spawn_child() with stdout and stderr to the files out_path and err_path,
+ * waited for. Returns the exit status, or -1. */
+static inline int run_child(const char *mode, const char *const *env, const char *cwd, const char *out_path,
+			    const char *err_path)
+{
+	int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	pid_t pid;
+
+	ck_assert_int_ge(out, 0);
+	ck_assert_int_ge(err, 0);
+	pid = spawn_child(mode, env, cwd, out, err);
+	close(out);
+	close(err);
+	return wait_child(pid);
 }
 
 /* A fresh directory for one test's files; removed by rm_tree(). */

@@ -2,6 +2,7 @@
  * MEMSTATS_* environment. The test runs this same program again as a child
  * ("child MODE") with an environment, and reads what the child wrote.
  */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,8 @@ static int child_main(const char *mode)
 		return 3;
 	child_global();
 
-	printf("child output\n"); /* buffered when stdout is a file */
+	if (strcmp(mode, "quiet") != 0)
+		printf("child output\n"); /* buffered when stdout is a file */
 	a = child_malloc();
 	for (int i = 0; i < 5; i++)
 		child_strndup();
@@ -36,6 +38,8 @@ static int child_main(const char *mode)
 		memstats_dump();
 		memstats_dump();
 	}
+	for (int i = 0; strcmp(mode, "dumps") == 0 && i < 20; i++)
+		memstats_dump();
 	(free)(a);
 	return 0;
 }
@@ -304,6 +308,88 @@ START_TEST(test_unwritable_path_warns)
 }
 END_TEST
 
+/* `./app 2>&1 | less`: the program's output, then the report. */
+START_TEST(test_stderr_report_after_program_output)
+{
+	char dir[256], path[300], *both;
+	int fd;
+
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/both", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_eq(wait_child(spawn_child("plain", NULL, dir, fd, fd)), 0);
+	close(fd);
+	both = slurp(path);
+	ck_assert_msg(strstr(both, "child output\nmemstats report: ") == both, "%s", both);
+	(free)(both);
+	rm_tree(dir);
+}
+END_TEST
+
+/* `./app | head -1`: the reader is gone before the report at exit. The
+ * program's exit status stays its own (no SIGPIPE), and one line on stderr
+ * says the report was not written. */
+START_TEST(test_broken_pipe_keeps_exit_status)
+{
+	const char *env[] = { "MEMSTATS_OUTPUT=stdout", NULL };
+	char dir[256], err_path[300], *err;
+	int p[2], efd;
+
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(err_path, sizeof(err_path), "%s/stderr", dir);
+	efd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ck_assert_int_eq(pipe(p), 0);
+	close(p[0]);
+	ck_assert_int_eq(wait_child(spawn_child("quiet", env, dir, p[1], efd)), 0);
+	close(p[1]);
+	close(efd);
+	err = slurp(err_path);
+	ck_assert_int_eq(count_of(err, "\n"), 1);
+	ck_assert_msg(strstr(err, "memstats: cannot write the report to stdout: Broken pipe\n"), "%s", err);
+	(free)(err);
+	/* the same with the report on stderr, the broken pipe itself */
+	ck_assert_int_eq(pipe(p), 0);
+	close(p[0]);
+	env[0] = "MEMSTATS_OUTPUT=stderr";
+	ck_assert_int_eq(wait_child(spawn_child("quiet", env, dir, p[1], p[1])), 0);
+	close(p[1]);
+	rm_tree(dir);
+}
+END_TEST
+
+/* stderr non-blocking (a file description shared with an event loop) and
+ * its reader a second late: every report arrives whole. The pipe holds one
+ * page, far less than the 21 reports. */
+START_TEST(test_nonblocking_stderr_slow_reader)
+{
+	const char *env[] = { "MEMSTATS_OUTPUT=stderr", NULL };
+	char *got = (malloc)(1 << 20);
+	size_t n = 0;
+	ssize_t k;
+	int p[2], out = open("/dev/null", O_WRONLY);
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(got);
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_ge(fcntl(p[1], F_SETPIPE_SZ, 4096), 4096);
+	ck_assert_int_eq(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
+	pid = spawn_child("dumps", env, NULL, out, p[1]);
+	close(p[1]);
+	close(out);
+	sleep(1);
+	while ((k = read(p[0], got + n, (1 << 20) - 1 - n)) > 0)
+		n += (size_t)k;
+	got[n] = '\0';
+	close(p[0]);
+	ck_assert_int_eq(wait_child(pid), 0);
+	ck_assert_uint_gt(n, 3 * 4096);
+	ck_assert_int_eq(count_of(got, "memstats report: "), 21);
+	ck_assert_int_eq(count_of(got, "\nBALANCE "), 21);
+	ck_assert_ptr_null(strstr(got, "cannot write"));
+	(free)(got);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "child") == 0)
@@ -325,6 +411,9 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_destructors_run_before_the_report);
 	tcase_add_test(tc, test_relative_output_after_chdir);
 	tcase_add_test(tc, test_unwritable_path_warns);
+	tcase_add_test(tc, test_stderr_report_after_program_output);
+	tcase_add_test(tc, test_broken_pipe_keeps_exit_status);
+	tcase_add_test(tc, test_nonblocking_stderr_slow_reader);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

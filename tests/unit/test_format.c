@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -253,6 +254,126 @@ START_TEST(test_flush_broken_pipe)
 	ck_assert_int_eq(errno, EPIPE);
 	close(p[1]);
 	signal(SIGPIPE, old);
+}
+END_TEST
+
+/* The same with SIGPIPE's default action, which would kill the program:
+ * the write raises none that stays, and the signal mask is as it was. */
+START_TEST(test_flush_broken_pipe_no_sigpipe)
+{
+	sigset_t mask, pending;
+	struct writer w;
+	int p[2];
+
+	signal(SIGPIPE, SIG_DFL);
+	ck_assert_int_eq(pipe(p), 0);
+	close(p[0]);
+	w_init(&w, p[1]);
+	w_str(&w, "x");
+	errno = 0;
+	ck_assert_int_eq(w_flush(&w), -1);
+	ck_assert_int_eq(errno, EPIPE);
+	ck_assert_int_eq(sigpending(&pending), 0);
+	ck_assert(!sigismember(&pending, SIGPIPE));
+	ck_assert_int_eq(pthread_sigmask(SIG_SETMASK, NULL, &mask), 0);
+	ck_assert(!sigismember(&mask, SIGPIPE));
+	close(p[1]);
+}
+END_TEST
+
+/* A SIGPIPE the program had pending (blocked) before is its own: kept. */
+START_TEST(test_flush_broken_pipe_keeps_pending_sigpipe)
+{
+	sigset_t block, pending;
+	struct writer w;
+	int p[2], sig;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGPIPE);
+	ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, &block, NULL), 0);
+	raise(SIGPIPE);
+	ck_assert_int_eq(pipe(p), 0);
+	close(p[0]);
+	w_init(&w, p[1]);
+	w_str(&w, "x");
+	ck_assert_int_eq(w_flush(&w), -1);
+	ck_assert_int_eq(sigpending(&pending), 0);
+	ck_assert(sigismember(&pending, SIGPIPE));
+	ck_assert_int_eq(sigwait(&block, &sig), 0);
+	ck_assert_int_eq(sig, SIGPIPE);
+	close(p[1]);
+}
+END_TEST
+
+struct slow_reader {
+	int fd, delay_ms;
+	char *got;
+	size_t n;
+};
+
+static void *read_late(void *arg)
+{
+	struct slow_reader *r = arg;
+	ssize_t k;
+
+	usleep((useconds_t)r->delay_ms * 1000);
+	while ((k = read(r->fd, r->got + r->n, 4096)) > 0)
+		r->n += (size_t)k;
+	return NULL;
+}
+
+/* A non-blocking pipe (a shared stderr of an event-loop program) whose
+ * reader comes a second late: the writer waits for it and writes it all. */
+START_TEST(test_nonblocking_slow_reader)
+{
+	enum { SIZE = 300 * 1000 };
+	struct slow_reader r = { .delay_ms = 1000 };
+	char *text = malloc(SIZE);
+	struct writer w;
+	pthread_t th;
+	int p[2];
+
+	ck_assert_ptr_nonnull(text);
+	for (size_t i = 0; i < SIZE; i++)
+		text[i] = (char)('a' + i % 26);
+	r.got = malloc(SIZE + 4096);
+	ck_assert_ptr_nonnull(r.got);
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
+	r.fd = p[0];
+	pthread_create(&th, NULL, read_late, &r);
+	w_init(&w, p[1]);
+	w_put(&w, text, SIZE);
+	ck_assert_int_eq(w_flush(&w), 0);
+	close(p[1]);
+	pthread_join(th, NULL);
+	ck_assert_uint_eq(r.n, SIZE);
+	ck_assert_int_eq(memcmp(r.got, text, SIZE), 0);
+	close(p[0]);
+	free(r.got);
+	free(text);
+}
+END_TEST
+
+/* A reader that takes nothing: given up on after stall_ms, as an error. */
+START_TEST(test_nonblocking_stalled_reader)
+{
+	char block[4096] = { 0 };
+	struct writer w;
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
+	w_init(&w, p[1]);
+	ck_assert_int_eq(w.stall_ms, W_STALL_MS);
+	w.stall_ms = 300;
+	for (int i = 0; i < 64; i++)
+		w_put(&w, block, sizeof(block));
+	errno = 0;
+	ck_assert_int_eq(w_flush(&w), -1);
+	ck_assert_int_eq(errno, ETIMEDOUT);
+	close(p[0]);
+	close(p[1]);
 }
 END_TEST
 
@@ -768,6 +889,10 @@ Suite *suite_format(void)
 	tcase_add_test(writer, test_flush_read_only_fd);
 	tcase_add_test(writer, test_flush_disk_full);
 	tcase_add_test(writer, test_flush_broken_pipe);
+	tcase_add_test(writer, test_flush_broken_pipe_no_sigpipe);
+	tcase_add_test(writer, test_flush_broken_pipe_keeps_pending_sigpipe);
+	tcase_add_test(writer, test_nonblocking_slow_reader);
+	tcase_add_test(writer, test_nonblocking_stalled_reader);
 	suite_add_tcase(s, writer);
 
 	tcase_add_loop_test(json, test_json_str, 0, (int)NELEM(json_cases));
