@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "memstats.h"
@@ -284,8 +285,29 @@ MS_HIDDEN int str_cmp(const char *a, const char *b);   /* strcmp, NULL as "" */
 /* Expands %p (pid), %n (seq, the report's number) and %% in tmpl into out.
  * Returns 0, or -1 (ENAMETOOLONG). */
 MS_HIDDEN int output_expand(const char *tmpl, long pid, unsigned long seq, char *out, size_t size);
-/* Writes rep to path through a temporary file renamed into place. */
-MS_HIDDEN int output_to_path(const char *path, const struct report *rep);
+/* Writes rep to path: through a temporary file renamed into place for a
+ * regular file (see output.c). 0, or -1 with errno set, and *why set when
+ * there is more to say than errno's text. */
+MS_HIDDEN int output_to_path(const char *path, const struct report *rep, const char **why);
+/* The temporary name for name: name.tmp.PID.N, name cut to fit name_max. */
+MS_HIDDEN void output_temp_name(const char *name, long pid, unsigned int seq, size_t name_max, char *out);
+
+/* ---- path-walk.c: where a report's path leads -------------------------- */
+
+struct walk_end {
+	int dirfd;                        /* the directory of the file (O_PATH), the caller closes it */
+	int exists;                       /* the file is there: st is its lstat */
+	struct stat st;
+	char name[NAME_MAX + 1];          /* its name in dirfd */
+};
+
+/* Follows path to its file's directory, a component at a time, through no
+ * symbolic link that fs.protected_symlinks would refuse. 0, or -1 with
+ * errno set (EACCES for such a link, *why saying so). */
+MS_HIDDEN int path_walk(const char *path, struct walk_end *end, const char **why);
+/* Whether fs.protected_symlinks lets follower follow a link owned by
+ * link_owner in directory dir. */
+MS_HIDDEN int link_may_be_followed(uid_t link_owner, const struct stat *dir, uid_t follower);
 
 /* ---- reporter.c: reports while the program runs ----------------------- */
 

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,13 +91,14 @@ static int write_to_descriptor(int fd, const struct report *rep)
 	return report_write(rep, &w);
 }
 
-/* Something that is not a regular file (a device, a FIFO) is
- * written as it is: replacing it would destroy it, and its reader takes what
- * comes. Opened without blocking, so a FIFO nobody reads is an error (ENXIO),
- * not a program hung at exit. */
-static int write_in_place(const char *path, const struct report *rep, int flags)
+/* Something that is not a regular file (a device, a FIFO) is written as it
+ * is: replacing it would destroy it, and its reader takes what comes.
+ * Opened without blocking, so a FIFO nobody reads is an error (ENXIO), not
+ * a program hung at exit. */
+static int write_in_place(const struct walk_end *end, const struct report *rep)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK | flags, 0666), rc, err;
+	int fd = openat(end->dirfd, end->name, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY),
+	    rc, err;
 
 	if (fd < 0)
 		return -1;
@@ -108,46 +110,96 @@ static int write_in_place(const char *path, const struct report *rep, int flags)
 	return rc;
 }
 
-int output_to_path(const char *path, const struct report *rep)
+/* name with ".tmp.PID.N" after it, cut so that the whole fits in name_max
+ * bytes: a legal 255-byte name still gets a report, and PID.N keeps the
+ * temporary name unique. */
+void output_temp_name(const char *name, long pid, unsigned int seq, size_t name_max, char *out)
+{
+	char suffix[48];
+	size_t n = strlen(name), k = (size_t)snprintf(suffix, sizeof(suffix), ".tmp.%ld.%u", pid, seq);
+
+	if (n + k > name_max)
+		n = name_max > k ? name_max - k : 0;
+	memcpy(out, name, n);
+	memcpy(out + n, suffix, k + 1);
+}
+
+/* The temporary file: new, in the target's directory. One left by a killed
+ * run of the same pid is removed first. */
+static int open_temp(int dirfd, const char *name, char *tmp)
 {
 	static unsigned int seq;
-	char tmp[PATH_MAX], target[PATH_MAX];
-	struct stat st;
+	long max = fpathconf(dirfd, _PC_NAME_MAX);
+	int fd;
+
+	output_temp_name(name, (long)getpid(), __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED),
+			 max > 0 && max < NAME_MAX ? (size_t)max : NAME_MAX, tmp);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+	if (fd < 0 && errno == EEXIST && unlinkat(dirfd, tmp, 0) == 0)
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+	return fd;
+}
+
+/* A regular file, new or replaced: written to a temporary file renamed into
+ * place, so a reader never sees half a report and a failed write leaves
+ * the old one. A file the process could not have opened for writing is
+ * never replaced; one it replaces keeps its mode (and, where the process
+ * may set them, its owner and group). */
+static int replace_file(const struct walk_end *end, const struct report *rep, const char **why)
+{
+	char tmp[NAME_MAX + 1];
 	struct writer w;
 	int fd, err;
 
-	if ((fd = descriptor_of(path)) >= 0)
-		return write_to_descriptor(fd, rep);
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return write_in_place(path, rep, O_APPEND);
-	/* a symbolic link stays: the file it names gets the report */
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-		if (!realpath(path, target))
-			return write_in_place(path, rep, O_CREAT | O_TRUNC); /* dangling: nothing to replace */
-		path = target;
-	}
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%u", path, (long)getpid(),
-		     __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED)) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
+	if (end->exists && faccessat(end->dirfd, end->name, W_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW) != 0) {
+		*why = "the file is there and this process may not write to it";
 		return -1;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
-	if (fd < 0 && errno == EEXIST && unlink(tmp) == 0) /* left by a killed run */
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
-	if (fd < 0)
+	if ((fd = open_temp(end->dirfd, end->name, tmp)) < 0)
 		return -1;
+	if (end->exists) {
+		/* an owner that is not ours to give: the file becomes this process's */
+		int given = fchown(fd, end->st.st_uid, end->st.st_gid) == 0;
+
+		(void)given;
+		fchmod(fd, end->st.st_mode & 0777);
+	}
 	w_init(&w, fd);
 	if (report_write(rep, &w) == 0) {
 		int rc = close(fd);
 
 		fd = -1; /* closed even when close() fails: never close it twice */
-		if (rc == 0 && rename(tmp, path) == 0)
+		if (rc == 0 && renameat(end->dirfd, tmp, end->dirfd, end->name) == 0)
 			return 0;
 	}
 	err = errno;
 	if (fd >= 0)
 		close(fd);
-	unlink(tmp);
+	unlinkat(end->dirfd, tmp, 0);
 	errno = err;
 	return -1;
+}
+
+int output_to_path(const char *path, const struct report *rep, const char **why)
+{
+	struct walk_end end;
+	int fd, rc, err;
+
+	*why = NULL;
+	if ((fd = descriptor_of(path)) >= 0)
+		return write_to_descriptor(fd, rep);
+	if (path_walk(path, &end, why) < 0)
+		return -1;
+	if (end.exists && S_ISDIR(end.st.st_mode)) {
+		errno = EISDIR;
+		rc = -1;
+	} else if (end.exists && !S_ISREG(end.st.st_mode)) {
+		rc = write_in_place(&end, rep);
+	} else {
+		rc = replace_file(&end, rep, why);
+	}
+	err = errno;
+	close(end.dirfd);
+	errno = err;
+	return rc;
 }

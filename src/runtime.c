@@ -129,12 +129,15 @@ static int emit_fd(const struct report *rep, const void *arg)
 static int emit_path(const struct report *rep, const void *arg)
 {
 	char path[PATH_MAX];
+	const char *why = NULL;
+	int expanded = output_expand(config.path, rep->pid, dump_seq, path, sizeof(path)) == 0;
 
 	(void)arg;
-	if (output_expand(config.path, rep->pid, dump_seq, path, sizeof(path)) < 0 || output_to_path(path, rep) < 0) {
+	if (!expanded || output_to_path(path, rep, &why) < 0) {
 		int err = errno;
 
-		warnf_fd(2, "memstats: cannot write the report to %s: %s\n", config.path, strerror(err));
+		warnf_fd(2, "memstats: cannot write the report to %s: %s\n", expanded ? path : config.path,
+			 why ? why : strerror(err));
 		errno = err;
 		return -1;
 	}

@@ -308,6 +308,40 @@ START_TEST(test_unwritable_path_warns)
 }
 END_TEST
 
+/* Root reporting to a shared directory where another user planted a link
+ * to a file of root's: one line says why nothing is written, the file is
+ * untouched, the program's exit status is its own. */
+START_TEST(test_planted_link_refused)
+{
+	char dir[256], secret[300], link[300], var[400], *got;
+	const char *env[] = { var, NULL };
+	struct run r;
+	int fd;
+
+	if (geteuid() != 0)
+		return; /* only root can plant a link owned by another user */
+	make_tmpdir(dir, sizeof(dir));
+	ck_assert_int_eq(chmod(dir, 01777), 0);
+	snprintf(secret, sizeof(secret), "%s/secret", dir);
+	snprintf(link, sizeof(link), "%s/app.report", dir);
+	fd = open(secret, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ck_assert_int_eq(write(fd, "root's\n", 7), 7);
+	close(fd);
+	ck_assert_int_eq(symlink(secret, link), 0);
+	ck_assert_int_eq(lchown(link, 65534, 65534), 0);
+	snprintf(var, sizeof(var), "MEMSTATS_OUTPUT=%s", link);
+	run(&r, "plain", env);
+	ck_assert_int_eq(count_of(r.err, "\n"), 1);
+	ck_assert_msg(strstr(r.err, "memstats: cannot write the report to ") && strstr(r.err, "protected_symlinks"),
+		      "%s", r.err);
+	got = slurp(secret);
+	ck_assert_str_eq(got, "root's\n");
+	(free)(got);
+	done(&r);
+	rm_tree(dir);
+}
+END_TEST
+
 /* `./app 2>&1 | less`: the program's output, then the report. */
 START_TEST(test_stderr_report_after_program_output)
 {
@@ -411,6 +445,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_destructors_run_before_the_report);
 	tcase_add_test(tc, test_relative_output_after_chdir);
 	tcase_add_test(tc, test_unwritable_path_warns);
+	tcase_add_test(tc, test_planted_link_refused);
 	tcase_add_test(tc, test_stderr_report_after_program_output);
 	tcase_add_test(tc, test_broken_pipe_keeps_exit_status);
 	tcase_add_test(tc, test_nonblocking_stderr_slow_reader);

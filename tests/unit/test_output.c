@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -87,6 +89,7 @@ END_TEST
 /* ---- output_to_path() --------------------------------------------------- */
 
 static char dir[64];
+static const char *why; /* output_to_path()'s word on a refusal */
 
 /* a fresh directory per test: the checked fixture */
 static void make_dir(void)
@@ -133,7 +136,7 @@ static int dir_entries(char *name, size_t size)
 
 static const char *in_dir(const char *name)
 {
-	static char path[128];
+	static char path[512];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	return path;
@@ -238,7 +241,7 @@ START_TEST(test_to_path_writes_report)
 	char name[256], *got, *want;
 
 	sample_report(&rep);
-	ck_assert_int_eq(output_to_path(in_dir("report.json"), &rep), 0);
+	ck_assert_int_eq(output_to_path(in_dir("report.json"), &rep, &why), 0);
 
 	ck_assert_int_eq(dir_entries(name, sizeof(name)), 1);
 	ck_assert_str_eq(name, "report.json");
@@ -267,7 +270,7 @@ START_TEST(test_to_path_replaces_atomically)
 	ck_assert_int_eq(fstat(fd, &before), 0);
 
 	sample_report(&rep);
-	ck_assert_int_eq(output_to_path(in_dir("report.json"), &rep), 0);
+	ck_assert_int_eq(output_to_path(in_dir("report.json"), &rep, &why), 0);
 
 	ck_assert_int_eq(dir_entries(name, sizeof(name)), 1);
 	ck_assert_str_eq(name, "report.json");
@@ -292,7 +295,7 @@ START_TEST(test_to_path_missing_dir)
 
 	sample_report(&rep);
 	errno = 0;
-	ck_assert_int_eq(output_to_path(in_dir("missing/report.json"), &rep), -1);
+	ck_assert_int_eq(output_to_path(in_dir("missing/report.json"), &rep, &why), -1);
 	ck_assert_int_eq(errno, ENOENT);
 	ck_assert_int_eq(dir_entries(name, sizeof(name)), 0);
 }
@@ -311,7 +314,7 @@ START_TEST(test_to_path_read_only_dir)
 		return; /* cannot drop privileges here: nothing to check */
 	sample_report(&rep);
 	errno = 0;
-	rc = output_to_path(in_dir("report.json"), &rep);
+	rc = output_to_path(in_dir("report.json"), &rep, &why);
 	err = errno;
 	if (root)
 		ck_assert_int_eq(seteuid(0), 0);
@@ -331,7 +334,7 @@ START_TEST(test_to_path_onto_directory)
 	ck_assert_int_eq(mkdir(in_dir("sub"), 0700), 0);
 	sample_report(&rep);
 	errno = 0;
-	ck_assert_int_eq(output_to_path(in_dir("sub"), &rep), -1);
+	ck_assert_int_eq(output_to_path(in_dir("sub"), &rep, &why), -1);
 	ck_assert_int_eq(errno, EISDIR);
 	ck_assert_int_eq(dir_entries(name, sizeof(name)), 1);
 	ck_assert_str_eq(name, "sub");
@@ -358,7 +361,7 @@ START_TEST(test_to_path_symlink_to_file)
 	ck_assert_int_eq(lstat(in_dir("target"), &target_before), 0);
 
 	sample_report(&rep);
-	ck_assert_int_eq(output_to_path(in_dir("link"), &rep), 0);
+	ck_assert_int_eq(output_to_path(in_dir("link"), &rep, &why), 0);
 
 	ck_assert_int_eq(lstat(in_dir("link"), &link_after), 0);
 	ck_assert(S_ISLNK(link_after.st_mode));
@@ -392,7 +395,7 @@ START_TEST(test_to_path_symlink_chain)
 	ck_assert_int_eq(close(open(in_dir("sub/target"), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)), 0);
 
 	sample_report(&rep);
-	ck_assert_int_eq(output_to_path(in_dir("first"), &rep), 0);
+	ck_assert_int_eq(output_to_path(in_dir("first"), &rep, &why), 0);
 
 	ck_assert_int_eq(lstat(in_dir("first"), &st), 0);
 	ck_assert(S_ISLNK(st.st_mode));
@@ -424,7 +427,7 @@ START_TEST(test_to_path_dangling_symlink)
 	ck_assert_int_eq(symlink("target", in_dir("link")), 0);
 
 	sample_report(&rep);
-	ck_assert_int_eq(output_to_path(in_dir("link"), &rep), 0);
+	ck_assert_int_eq(output_to_path(in_dir("link"), &rep, &why), 0);
 
 	ck_assert_int_eq(lstat(in_dir("link"), &st), 0);
 	ck_assert(S_ISLNK(st.st_mode));
@@ -450,7 +453,7 @@ START_TEST(test_to_path_dangling_symlink_missing_dir)
 
 	sample_report(&rep);
 	errno = 0;
-	ck_assert_int_eq(output_to_path(in_dir("link"), &rep), -1);
+	ck_assert_int_eq(output_to_path(in_dir("link"), &rep, &why), -1);
 	ck_assert_int_eq(errno, ENOENT);
 	ck_assert_int_eq(lstat(in_dir("link"), &st), 0);
 	ck_assert(S_ISLNK(st.st_mode));
@@ -472,7 +475,7 @@ START_TEST(test_to_path_fifo)
 	ck_assert_int_ge(rd, 0);
 
 	sample_report(&rep);
-	ck_assert_int_eq(output_to_path(in_dir("fifo"), &rep), 0);
+	ck_assert_int_eq(output_to_path(in_dir("fifo"), &rep, &why), 0);
 
 	got = read_all(rd); /* EOF: the writer has closed its end */
 	want = expected(&rep);
@@ -495,7 +498,7 @@ START_TEST(test_to_path_fifo_without_reader)
 	ck_assert_int_eq(mkfifo(in_dir("fifo"), 0600), 0);
 	sample_report(&rep);
 	errno = 0;
-	ck_assert_int_eq(output_to_path(in_dir("fifo"), &rep), -1);
+	ck_assert_int_eq(output_to_path(in_dir("fifo"), &rep, &why), -1);
 	ck_assert_int_eq(errno, ENXIO);
 	ck_assert_str_eq(dir_names(), "fifo ");
 }
@@ -515,7 +518,7 @@ START_TEST(test_to_path_proc_self_fd_regular_file)
 	ck_assert_int_eq(write(fd, "program output\n", 15), 15);
 	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
 	sample_report(&rep);
-	ck_assert_int_eq(output_to_path(fdpath, &rep), 0);
+	ck_assert_int_eq(output_to_path(fdpath, &rep, &why), 0);
 
 	ck_assert_int_eq(fstat(fd, &st), 0);
 	ck_assert_uint_eq(st.st_nlink, 1); /* still the file named log */
@@ -547,7 +550,7 @@ START_TEST(test_to_path_proc_self_fd_pipe)
 	free_fd = next_fd();
 
 	sample_report(&rep);
-	ck_assert_int_eq(output_to_path(path, &rep), 0);
+	ck_assert_int_eq(output_to_path(path, &rep, &why), 0);
 
 	ck_assert_int_eq(next_fd(), free_fd);
 	ck_assert_int_eq(fstat(p[1], &st), 0);
@@ -584,13 +587,234 @@ START_TEST(test_to_path_char_device)
 	close(fd);
 
 	sample_report(&rep);
-	ck_assert_int_eq(output_to_path(in_dir("null"), &rep), 0);
+	ck_assert_int_eq(output_to_path(in_dir("null"), &rep, &why), 0);
 
 	ck_assert_int_eq(lstat(in_dir("null"), &st), 0);
 	ck_assert(S_ISCHR(st.st_mode));
 	ck_assert_uint_eq(st.st_rdev, makedev(1, 3));
 	ck_assert_int_eq(st.st_size, 0);
 	ck_assert_str_eq(dir_names(), "null ");
+}
+END_TEST
+
+/* ---- output_to_path(): whose files it may replace ----------------------- */
+
+/* fs.protected_symlinks' rule, whatever this machine's setting is. */
+START_TEST(test_link_rule)
+{
+	struct stat tmp = { .st_mode = S_IFDIR | 01777, .st_uid = 0 };
+	struct stat plain = { .st_mode = S_IFDIR | 0777, .st_uid = 0 };
+	struct stat sticky_private = { .st_mode = S_IFDIR | 01775, .st_uid = 0 };
+
+	ck_assert(!link_may_be_followed(1000, &tmp, 0));   /* a user's link in /tmp, followed by root */
+	ck_assert(!link_may_be_followed(1000, &tmp, 1001)); /* ... or by another user */
+	ck_assert(link_may_be_followed(0, &tmp, 0));       /* the follower's own */
+	ck_assert(link_may_be_followed(1000, &tmp, 1000));
+	ck_assert(link_may_be_followed(1000, &plain, 0));  /* not sticky */
+	ck_assert(link_may_be_followed(1000, &sticky_private, 0)); /* not world-writable */
+	tmp.st_uid = 1000;                                 /* the directory's owner's link */
+	ck_assert(link_may_be_followed(1000, &tmp, 0));
+}
+END_TEST
+
+/* Writes "secret\n" to a new file name, mode mode; returns its inode. */
+static ino_t make_secret(const char *name, mode_t mode)
+{
+	struct stat st;
+	int fd = open(in_dir(name), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "secret\n", 7), 7);
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	close(fd);
+	return st.st_ino;
+}
+
+static void assert_secret(const char *name, mode_t mode, ino_t ino)
+{
+	struct stat st;
+	char *got = file_contents(in_dir(name));
+
+	ck_assert_str_eq(got, "secret\n");
+	ck_assert_int_eq(lstat(in_dir(name), &st), 0);
+	ck_assert_uint_eq(st.st_ino, ino);
+	ck_assert_uint_eq(st.st_mode & 07777, mode);
+	free(got);
+}
+
+/* The attack: an unprivileged user plants /tmp/app.report -> a file of
+ * root's, and root runs a program that reports there. The link, and a
+ * planted link anywhere in the path, are refused; nothing is written. */
+START_TEST(test_to_path_refuses_planted_symlink)
+{
+	struct report rep;
+	ino_t ino;
+
+	if (geteuid() != 0)
+		return; /* only root can make a link owned by another user */
+	ck_assert_int_eq(chmod(dir, 01777), 0);
+	ino = make_secret("secret", 0600);
+	ck_assert_int_eq(symlink("secret", in_dir("app.report")), 0);
+	ck_assert_int_eq(lchown(in_dir("app.report"), 65534, 65534), 0);
+	ck_assert_int_eq(mkdir(in_dir("real"), 0700), 0);
+	ck_assert_int_eq(symlink("real", in_dir("sub")), 0);
+	ck_assert_int_eq(lchown(in_dir("sub"), 65534, 65534), 0);
+
+	sample_report(&rep);
+	errno = 0;
+	ck_assert_int_eq(output_to_path(in_dir("app.report"), &rep, &why), -1);
+	ck_assert_int_eq(errno, EACCES);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_ptr_nonnull(strstr(why, "protected_symlinks"));
+	errno = 0;
+	ck_assert_int_eq(output_to_path(in_dir("sub/r.json"), &rep, &why), -1);
+	ck_assert_int_eq(errno, EACCES);
+	assert_secret("secret", 0600, ino);
+	ck_assert_str_eq(dir_names(), "app.report real secret sub ");
+	ck_assert_int_eq(rmdir(in_dir("real")), 0);
+}
+END_TEST
+
+/* Links the rule allows in such a directory: the follower's own, and the
+ * directory owner's. */
+START_TEST(test_to_path_follows_allowed_links_in_sticky_dir)
+{
+	struct report rep;
+	char *got, *want;
+
+	ck_assert_int_eq(chmod(dir, 01777), 0);
+	ck_assert_int_eq(symlink("mine", in_dir("link")), 0);
+	sample_report(&rep);
+	ck_assert_int_eq(output_to_path(in_dir("link"), &rep, &why), 0);
+	got = file_contents(in_dir("mine"));
+	want = expected(&rep);
+	ck_assert_str_eq(got, want);
+	free(got);
+	if (geteuid() == 0) { /* a directory and a link of another user's */
+		ck_assert_int_eq(chown(dir, 65534, 65534), 0);
+		ck_assert_int_eq(symlink("theirs", in_dir("link2")), 0);
+		ck_assert_int_eq(lchown(in_dir("link2"), 65534, 65534), 0);
+		ck_assert_int_eq(output_to_path(in_dir("link2"), &rep, &why), 0);
+		got = file_contents(in_dir("theirs"));
+		ck_assert_str_eq(got, want);
+		free(got);
+	}
+	free(want);
+}
+END_TEST
+
+/* A file the process could not open for writing is not replaced, though
+ * the directory would let a rename do it. As root the call is made as
+ * nobody, in a directory anybody may write. */
+START_TEST(test_to_path_unwritable_file_kept)
+{
+	int root = geteuid() == 0, rc, err;
+	struct report rep;
+	ino_t ino;
+
+	ck_assert_int_eq(chmod(dir, 0777), 0);
+	ino = make_secret("report.json", 0444);
+	if (root) {
+		ck_assert_int_eq(chmod(in_dir("report.json"), 0644), 0);
+		ck_assert_int_eq(seteuid(65534), 0);
+	}
+	sample_report(&rep);
+	errno = 0;
+	rc = output_to_path(in_dir("report.json"), &rep, &why);
+	err = errno;
+	if (root)
+		ck_assert_int_eq(seteuid(0), 0);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(err, EACCES);
+	ck_assert_ptr_nonnull(why);
+	assert_secret("report.json", root ? 0644 : 0444, ino);
+	ck_assert_str_eq(dir_names(), "report.json ");
+}
+END_TEST
+
+/* A replaced file keeps its mode, and its owner where the process may set it. */
+START_TEST(test_to_path_keeps_mode_and_owner)
+{
+	static const mode_t modes[] = { 0600, 0640, 0664 };
+	struct report rep;
+	struct stat st;
+
+	sample_report(&rep);
+	for (size_t i = 0; i < NELEM(modes); i++) {
+		make_secret("report.json", modes[i]);
+		if (geteuid() == 0)
+			ck_assert_int_eq(chown(in_dir("report.json"), 65534, 65534), 0);
+		ck_assert_int_eq(output_to_path(in_dir("report.json"), &rep, &why), 0);
+		ck_assert_int_eq(stat(in_dir("report.json"), &st), 0);
+		ck_assert_uint_eq(st.st_mode & 07777, modes[i]);
+		if (geteuid() == 0)
+			ck_assert_uint_eq(st.st_uid, 65534);
+		ck_assert_int_eq(unlink(in_dir("report.json")), 0);
+	}
+}
+END_TEST
+
+/* Writes stop at 100 bytes (RLIMIT_FSIZE, as a full disk would stop them):
+ * whether the path is a plain name or a link to a file not there yet,
+ * nothing half-written is left, and an older report stays. */
+START_TEST(test_to_path_failed_write_leaves_nothing)
+{
+	struct rlimit old, lim;
+	struct report rep;
+	ino_t ino;
+
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 100;
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(symlink("target", in_dir("link")), 0);
+	ino = make_secret("older.json", 0644);
+	sample_report(&rep);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	errno = 0;
+	ck_assert_int_eq(output_to_path(in_dir("link"), &rep, &why), -1);
+	ck_assert_int_eq(errno, EFBIG);
+	ck_assert_int_eq(output_to_path(in_dir("older.json"), &rep, &why), -1);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &old), 0);
+	ck_assert_str_eq(dir_names(), "link older.json ");
+	assert_secret("older.json", 0644, ino);
+}
+END_TEST
+
+/* The longest legal names get a report: the temporary name is cut to fit. */
+START_TEST(test_to_path_longest_names)
+{
+	static const size_t lens[] = { 200, 250, 254, 255 };
+	struct report rep;
+	char name[256];
+
+	sample_report(&rep);
+	for (size_t i = 0; i < NELEM(lens); i++) {
+		memset(name, 'r', lens[i]);
+		name[lens[i]] = '\0';
+		ck_assert_msg(output_to_path(in_dir(name), &rep, &why) == 0, "%zu bytes: %s", lens[i], strerror(errno));
+		ck_assert_int_eq(dir_entries(name, sizeof(name)), 1);
+		ck_assert_uint_eq(strlen(name), lens[i]);
+		ck_assert_int_eq(unlink(in_dir(name)), 0);
+	}
+}
+END_TEST
+
+START_TEST(test_temp_name)
+{
+	char out[NAME_MAX + 1], name[256];
+
+	output_temp_name("app.json", 42, 7, 255, out);
+	ck_assert_str_eq(out, "app.json.tmp.42.7");
+	memset(name, 'x', 255);
+	name[255] = '\0';
+	output_temp_name(name, 1234567, 4294967295u, 255, out);
+	ck_assert_uint_eq(strlen(out), 255);
+	ck_assert_str_eq(out + 255 - strlen(".tmp.1234567.4294967295"), ".tmp.1234567.4294967295");
+	ck_assert_int_eq(strncmp(out, name, 255 - strlen(".tmp.1234567.4294967295")), 0);
+	output_temp_name("abcdef", 1, 2, 10, out); /* ".tmp.1.2" is 8: 2 bytes of the name */
+	ck_assert_str_eq(out, "ab.tmp.1.2");
 }
 END_TEST
 
@@ -619,6 +843,14 @@ Suite *suite_output(void)
 	tcase_add_test(path, test_to_path_proc_self_fd_pipe);
 	tcase_add_test(path, test_to_path_proc_self_fd_regular_file);
 	tcase_add_test(path, test_to_path_char_device);
+	tcase_add_test(path, test_link_rule);
+	tcase_add_test(path, test_to_path_refuses_planted_symlink);
+	tcase_add_test(path, test_to_path_follows_allowed_links_in_sticky_dir);
+	tcase_add_test(path, test_to_path_unwritable_file_kept);
+	tcase_add_test(path, test_to_path_keeps_mode_and_owner);
+	tcase_add_test(path, test_to_path_failed_write_leaves_nothing);
+	tcase_add_test(path, test_to_path_longest_names);
+	tcase_add_test(path, test_temp_name);
 	suite_add_tcase(s, path);
 	return s;
 }
