@@ -171,9 +171,7 @@ check-integration: $(ITESTS)
 	@set -e; for t in $^; do echo "== $$t"; MEMSTATS_OUTPUT=off ITEST_SELF=$$t $$t; done
 
 # The integration tests under sanitizers (the runtime itself stays plain, as
-# users link it). Huge requests must fail with NULL, as without ASan. A
-# forked child of a process with a reporter thread starts its own: TSan
-# must let it (die_after_fork=0).
+# users link it). Huge requests must fail with NULL, as without ASan.
 SAN_TESTS := basic aligned threads report track periodic
 SAN_KINDS := asan tsan
 SAN_FLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -208,7 +206,7 @@ $(B)/tests/rttsan_%: tests/integration/test_%.c tests/integration/itest.h $(RT_T
 
 check-sanitize: $(SAN_BINS) $(RT_TSAN_BINS)
 	@set -e; for t in $^; do echo "== $$t"; \
-		ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=0 TSAN_OPTIONS=halt_on_error=1:allocator_may_return_null=1:die_after_fork=0 \
+		ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=0 TSAN_OPTIONS=halt_on_error=1:allocator_may_return_null=1 \
 		MEMSTATS_OUTPUT=off ITEST_SELF=$$t $$t; done
 
 # Toolchains, flags, sanitizers, valgrind and the contrib/ build systems,

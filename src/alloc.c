@@ -19,7 +19,10 @@ const char *op_name(unsigned int op)
 
 void site_count_alloc(struct memstats_site *s, memstats_u64 req, void *p, int failed, memstats_u64 freed)
 {
-	struct memstats_counters *c = site_slot(s);
+	struct memstats_counters *c;
+
+	runtime_enter();
+	c = site_slot(s);
 
 	if (!c)
 		return;
@@ -38,7 +41,10 @@ void site_count_alloc(struct memstats_site *s, memstats_u64 req, void *p, int fa
 
 void site_count_free(struct memstats_site *s, void *ptr)
 {
-	struct memstats_counters *c = site_slot(s);
+	struct memstats_counters *c;
+
+	runtime_enter();
+	c = site_slot(s);
 
 	if (c) {
 		slot_add(&c->calls, 1);

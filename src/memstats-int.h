@@ -64,6 +64,8 @@ MS_HIDDEN void slots_init(void);
 MS_HIDDEN void slots_after_fork(void);
 MS_HIDDEN void slots_total(const struct memstats_site *s, struct memstats_counters *out);
 MS_HIDDEN void slots_reset(struct memstats_site *s);
+MS_HIDDEN void slots_inline_pause(void);  /* this thread's calls out of line */
+MS_HIDDEN void slots_inline_resume(void); /* and inline again */
 
 /* This thread's slot for s: the per-call fast path, no lock, no atomic
  * read-modify-write. NULL only when out of memory. */
@@ -314,6 +316,15 @@ MS_HIDDEN int link_may_be_followed(uid_t link_owner, const struct stat *dir, uid
 /* Once, at start-up: a thread that writes a report every cfg->interval
  * seconds and when cfg->signal arrives, if cfg asks for either. */
 MS_HIDDEN void reporter_start(const struct config *cfg);
+/* A forked child's reporter thread starts at its first call into the
+ * runtime: the entry points call runtime_enter(). */
+MS_HIDDEN extern int reporter_pending;
+MS_HIDDEN void reporter_resume(void);
+static inline void runtime_enter(void)
+{
+	if (__builtin_expect(__atomic_load_n(&reporter_pending, __ATOMIC_RELAXED), 0))
+		reporter_resume();
+}
 
 /* ---- runtime.c -------------------------------------------------------- */
 

@@ -1,138 +1,184 @@
 /* reporter.c - reports while the program runs: every MEMSTATS_INTERVAL
  * seconds and whenever MEMSTATS_SIGNAL arrives, written by a thread of ours.
  *
- * The thread waits in poll() on a pipe, with a timeout for the interval: no
- * timer signal that would cut the program's own sleep() or read() short. The
- * signal's handler only writes a byte to the pipe, whichever thread takes
- * it. The thread blocks every signal, so it never takes one the program
- * expects, and writes through memstats_dump(): one report at a time, the one
- * at exit last. A forked child gets its own pipe and thread.
+ * The thread waits on a semaphore, with a timeout for the interval: no
+ * timer signal that would cut the program's own sleep() or read() short.
+ * The signal's handler only posts the semaphore (async-signal-safe),
+ * whichever thread takes it. No descriptor is involved, so a daemon that
+ * closes every descriptor it did not open, or dup2()s onto them, cannot
+ * take the reporter's wake-up away. The thread blocks every signal, so it
+ * never takes one the program expects, and writes through memstats_dump():
+ * one report at a time, the one at exit last.
+ *
+ * The thread never lives across a fork(): it is stopped before (so the
+ * program forks as the single-threaded process it may believe it is, which
+ * is what POSIX and TSan ask of a child that goes on without exec),
+ * started again in the parent, and started in the child only at the
+ * child's first call into the runtime (reporter_resume()), never inside
+ * fork() itself. A signal that comes in between is kept by the semaphore.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "memstats-int.h"
 
 static unsigned int interval;   /* seconds; 0: none */
-static int wake_fd = -1;        /* the pipe's write end, for the handler */
-static int wake_rd = -1;        /* its read end, the thread's */
-static ino_t wake_ino;          /* the pipe, to know it from a reused fd */
+static sem_t wake;              /* posted by the handler, and to stop the thread */
+static pthread_t thread;
+static int running;             /* the thread runs: only the fork handlers and start-up change it */
+static int stopping;            /* asks the thread to return */
+int reporter_pending;           /* a forked child's thread is still to start */
 
-/* fd is still our pipe: a daemon may close every descriptor it does not
- * know, and the program may get the number back for a file of its own. */
-static int is_wake_pipe(int fd)
-{
-	struct stat st;
-
-	return fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode) &&
-	       st.st_ino == __atomic_load_n(&wake_ino, __ATOMIC_RELAXED);
-}
-
-/* Async-signal-safe, errno kept. A full pipe already wakes the thread. */
+/* Async-signal-safe, errno kept. */
 static void on_signal(int sig)
 {
-	int err = errno, fd = __atomic_load_n(&wake_fd, __ATOMIC_RELAXED);
+	int err = errno;
 
 	(void)sig;
-	if (is_wake_pipe(fd)) {
-		ssize_t n = write(fd, "", 1);
-
-		(void)n; /* a full pipe: a report is on its way anyway */
-	}
+	sem_post(&wake);
 	errno = err;
 }
 
-static long long now_ms(void)
+static struct timespec deadline_after(unsigned int seconds, const struct timespec *from)
 {
-	struct timespec ts;
+	struct timespec t = *from;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	t.tv_sec += seconds;
+	return t;
+}
+
+static int before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/* sem_timedwait() on the monotonic clock: glibc 2.30 has it; elsewhere the
+ * same deadline on the wall clock (a clock step moves one report). */
+static int wait_until(const struct timespec *next)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 30)
+	return sem_clockwait(&wake, CLOCK_MONOTONIC, next);
+#else
+	struct timespec now, wall, at;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	clock_gettime(CLOCK_REALTIME, &wall);
+	at.tv_sec = wall.tv_sec + (next->tv_sec - now.tv_sec);
+	at.tv_nsec = wall.tv_nsec + (next->tv_nsec - now.tv_nsec);
+	if (at.tv_nsec < 0) {
+		at.tv_nsec += 1000000000L;
+		at.tv_sec--;
+	} else if (at.tv_nsec >= 1000000000L) {
+		at.tv_nsec -= 1000000000L;
+		at.tv_sec++;
+	}
+	return sem_timedwait(&wake, &at);
+#endif
+}
+
+/* 0 when woken, -1 (ETIMEDOUT) at next. */
+static int wait_wake(const struct timespec *next)
+{
+	int rc;
+
+	do
+		rc = interval ? wait_until(next) : sem_wait(&wake);
+	while (rc != 0 && errno == EINTR);
+	return rc;
 }
 
 static void *reporter_main(void *arg)
 {
-	struct pollfd wake = { .fd = (int)(intptr_t)arg, .events = POLLIN };
-	long long period = interval * 1000LL, next = now_ms() + period;
-	char buf[64];
+	struct timespec now, next;
 
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	next = deadline_after(interval, &now);
 	for (;;) {
-		long long left = next - now_ms();
-		int n = poll(&wake, 1, !interval ? -1 : left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left);
+		int woken = wait_wake(&next) == 0;
 
-		if (n > 0) {
-			ssize_t got = 0, all = 0;
-
-			while (is_wake_pipe(wake.fd) && (got = read(wake.fd, buf, sizeof(buf))) > 0)
-				all += got;
-			if (all)
-				memstats_dump();
-			if (got == 0 || !is_wake_pipe(wake.fd)) {
-				wake.fd = -1; /* closed under us: poll() skips it from now on */
-				if (!interval)
-					return NULL;
-			}
-		} else if (n == 0 && now_ms() >= next) {
+		if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
+			return arg;
+		if (woken) {
+			while (sem_trywait(&wake) == 0) /* signals that came together: one report */
+				;
 			memstats_dump();
-			next += period;
-			if (next <= now_ms()) /* a report slower than the period: skip, do not catch up */
-				next = now_ms() + period;
+			continue;
 		}
+		memstats_dump();
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		next = deadline_after(interval, &next);
+		if (!before(&now, &next)) /* a report slower than the period: skip, do not catch up */
+			next = deadline_after(interval, &now);
 	}
 }
 
-/* A pipe and the thread that waits on it. */
+/* The thread, with every signal blocked from its first instruction on. */
 static void start_thread(void)
 {
-	int fds[2], rc;
-	struct stat st;
 	sigset_t all, old;
-	pthread_attr_t attr;
-	pthread_t t;
+	int rc;
 
-	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0 || fstat(fds[0], &st) != 0) {
-		warnf_fd(2, "memstats: no reports while running: pipe: %s\n", strerror(errno));
-		return;
-	}
-	__atomic_store_n(&wake_ino, st.st_ino, __ATOMIC_RELAXED);
-	/* every signal blocked from the thread's first instruction on */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&t, &attr, reporter_main, (void *)(intptr_t)fds[0]);
-	pthread_attr_destroy(&attr);
+	__atomic_store_n(&stopping, 0, __ATOMIC_RELAXED);
+	rc = pthread_create(&thread, NULL, reporter_main, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
-		close(fds[0]);
-		close(fds[1]);
 		warnf_fd(2, "memstats: no reports while running: cannot start a thread: %s\n", strerror(rc));
 		return;
 	}
-	pthread_setname_np(t, "memstats");
-	wake_rd = fds[0];
-	__atomic_store_n(&wake_fd, fds[1], __ATOMIC_RELAXED);
+	pthread_setname_np(thread, "memstats");
+	running = 1;
 }
 
-/* The child has no thread, and its signals must not wake the parent's. */
+/* fork, before: no thread of ours crosses it (see the top of the file). A
+ * report it is writing is finished first. */
+static void stop_thread(void)
+{
+	if (!running)
+		return;
+	__atomic_store_n(&stopping, 1, __ATOMIC_RELEASE);
+	sem_post(&wake);
+	pthread_join(thread, NULL);
+	running = 0;
+}
+
+static int was_running; /* across one fork */
+
+static void before_fork(void)
+{
+	was_running = running;
+	stop_thread();
+}
+
+static void after_fork_parent(void)
+{
+	if (was_running)
+		start_thread();
+}
+
+/* The child's calls stop counting inline until its first call into the
+ * runtime has started its thread. */
 static void after_fork_child(void)
 {
-	int old = __atomic_exchange_n(&wake_fd, -1, __ATOMIC_RELAXED);
-
-	if (old >= 0) {
-		close(old);
-		close(wake_rd);
-		wake_rd = -1;
+	if (was_running) {
+		__atomic_store_n(&reporter_pending, 1, __ATOMIC_RELAXED);
+		slots_inline_pause();
 	}
-	start_thread();
+}
+
+/* The forked child's first call into the runtime: its own thread now. */
+void reporter_resume(void)
+{
+	if (__atomic_exchange_n(&reporter_pending, 0, __ATOMIC_RELAXED)) {
+		start_thread();
+		slots_inline_resume();
+	}
 }
 
 void reporter_start(const struct config *cfg)
@@ -142,9 +188,10 @@ void reporter_start(const struct config *cfg)
 	if (!cfg->interval && !cfg->signal)
 		return;
 	interval = cfg->interval;
+	sem_init(&wake, 0, 0);
 	if (cfg->output != OUTPUT_OFF) {
 		start_thread();
-		pthread_atfork(NULL, NULL, after_fork_child);
+		pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 	}
 	if (cfg->signal) {
 		/* installed even with the output off: the process asked for must go on */

@@ -148,6 +148,7 @@ static int emit_path(const struct report *rep, const void *arg)
 int memstats_dump_fd(int fd, const struct memstats_options *opts)
 {
 	runtime_init();
+	runtime_enter();
 	return with_report(opts ? opts : &config.report, emit_fd, &fd);
 }
 
@@ -200,6 +201,7 @@ static int dump(int last, int want)
 int memstats_dump(void)
 {
 	runtime_init();
+	runtime_enter();
 	return dump(0, 1);
 }
 

@@ -24,6 +24,18 @@ static void publish(struct slots *t)
 	memstats_tls_.limit = t && slots_inline ? (unsigned int)(t->cap - 1) : 0;
 }
 
+/* This thread's calls go out of line for a while (a forked child's, until
+ * its reporter runs), then inline again. */
+void slots_inline_pause(void)
+{
+	publish(NULL);
+}
+
+void slots_inline_resume(void)
+{
+	publish(slots_mine);
+}
+
 static struct slots *all;        /* every thread's, under the registry lock */
 static pthread_key_t exit_key;   /* its destructor folds a thread's slots */
 

@@ -65,6 +65,30 @@ static int child_signal(void)
 	return 0;
 }
 
+/* A daemon's start-up: every descriptor but 0-2 closed, or something else
+ * dup2()ed onto them; then five signals, each waited for. */
+static int child_descriptors(int dup_onto)
+{
+	int seen = 0, null = open("/dev/null", O_RDONLY);
+
+	for (int fd = 3; fd < 1024; fd++) {
+		if (fd == null)
+			continue;
+		if (dup_onto)
+			dup2(null, fd);
+		else
+			close(fd);
+	}
+	if (!dup_onto)
+		close(null);
+	for (int i = 0; i < 5; i++) {
+		kill(getpid(), SIGUSR2);
+		seen += report_appears(i);
+	}
+	printf("reports while running: %d\n", seen);
+	return 0;
+}
+
 static int child_main(const char *mode)
 {
 	void *early = child_early(), *last;
@@ -76,10 +100,14 @@ static int child_main(const char *mode)
 		printf("sleep: %u, usleep: %d\n", left, rc);
 	} else if (strcmp(mode, "signal") == 0) {
 		child_signal();
-	} else if (strcmp(mode, "fork") == 0) {
+	} else if (strcmp(mode, "closefds") == 0 || strcmp(mode, "dup2fds") == 0) {
+		child_descriptors(mode[0] == 'd');
+	} else if (strcmp(mode, "fork") == 0 || strcmp(mode, "fork-idle") == 0) {
 		pid_t pid = fork();
 
 		if (pid == 0) {
+			if (strcmp(mode, "fork") == 0)
+				free(malloc(1)); /* its first call: its reporter starts */
 			usleep(1500000);
 			(free)(early);
 			return 0;
@@ -237,6 +265,50 @@ START_TEST(test_forked_child_reports_on_its_own)
 }
 END_TEST
 
+/* A child that makes no call into the runtime starts no thread of ours (it
+ * may be about to exec): its report at exit is its only one. */
+START_TEST(test_idle_forked_child_starts_no_thread)
+{
+	const char *env[] = { "MEMSTATS_INTERVAL=1", "MEMSTATS_FORMAT=json", "MEMSTATS_OUTPUT=r.%p.%n.json", NULL };
+	struct reports r = { .others = 0 };
+	char *out, *err, prefix[64];
+	long pid;
+
+	ck_assert_int_eq(run_in(&r, "fork-idle", env, &out, &err), 0);
+	ck_assert_str_eq(err, "");
+	ck_assert_int_eq(sscanf(out, "%ld", &pid), 1);
+	snprintf(prefix, sizeof(prefix), "r.%ld.", pid);
+	list_reports(&r, prefix);
+	ck_assert_int_eq(r.n, 1); /* at exit only */
+	(free)(out);
+	(free)(err);
+	rm_tree(r.dir);
+}
+END_TEST
+
+/* The signal still asks for reports once the program closed every
+ * descriptor it did not open, or dup2()ed others onto them. */
+START_TEST(test_signal_survives_closed_descriptors)
+{
+	static const char *const modes[] = { "closefds", "dup2fds" };
+	const char *env[] = { "MEMSTATS_SIGNAL=USR2", "MEMSTATS_FORMAT=json", "MEMSTATS_OUTPUT=r.%n.json", NULL };
+
+	for (int m = 0; m < 2; m++) {
+		struct reports r = { .others = 0 };
+		char *out, *err;
+
+		ck_assert_int_eq(run_in(&r, modes[m], env, &out, &err), 0);
+		ck_assert_msg(strcmp(out, "reports while running: 5\n") == 0, "%s: %s", modes[m], out);
+		ck_assert_str_eq(err, "");
+		list_reports(&r, "r.");
+		ck_assert_int_eq(r.n, 6); /* and the one at exit */
+		(free)(out);
+		(free)(err);
+		rm_tree(r.dir);
+	}
+}
+END_TEST
+
 START_TEST(test_bad_values_warn_once)
 {
 	const char *env[] = { "MEMSTATS_INTERVAL=0", "MEMSTATS_SIGNAL=KILL", NULL };
@@ -267,6 +339,8 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_interval_numbered_reports);
 	tcase_add_test(tc, test_signal_report_and_go_on);
 	tcase_add_test(tc, test_forked_child_reports_on_its_own);
+	tcase_add_test(tc, test_idle_forked_child_starts_no_thread);
+	tcase_add_test(tc, test_signal_survives_closed_descriptors);
 	tcase_add_test(tc, test_bad_values_warn_once);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

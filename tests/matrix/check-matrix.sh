@@ -84,6 +84,20 @@ for cc in gcc clang; do
 	ROW_ENV=MEMSTATS_TRACK=1 row "$cc TSan, tracking" $cc tests/matrix/hot.c -O1 -g -fsanitize=thread
 done
 
+# Forks of a process with a reporter thread, under TSan and its default
+# die_after_fork=1: the children go on, count and report.
+for cc in gcc clang; do
+	# shellcheck disable=SC2086
+	if $cc $CFL -include memstats.h $STRICT -O1 -g -fsanitize=thread -pthread tests/matrix/forks.c \
+		-o "$T/forks-$cc" $LIBS >"$T/log" 2>&1 &&
+		MEMSTATS_INTERVAL=1 MEMSTATS_SIGNAL=USR2 MEMSTATS_FORMAT=json MEMSTATS_OUTPUT="$T/forks-$cc.%p.%n.json" \
+			TSAN_OPTIONS=halt_on_error=1 timeout 60 "$T/forks-$cc" >>"$T/log" 2>&1; then
+		ok "$cc TSan, forks with a reporter thread: every child goes on and reports"
+	else
+		ko "$cc TSan, forks with a reporter thread: every child goes on and reports"
+	fi
+done
+
 for cxx in g++ clang++; do
 	for std in c++11 c++17 c++20; do
 		row "$cxx -std=$std -O2" $cxx tests/matrix/hot.cc -O2 -std=$std -Wold-style-cast
