@@ -106,6 +106,7 @@ struct memstats_counters {
 #define MEMSTATS_SITE_MAGIC 0x4d535432u /* "MST2": layout version 2 */
 
 #define MEMSTATS_SITE_LISTED 1u /* flags: the record is in a section the runtime walks */
+#define MEMSTATS_SITE_KEPT 2u   /* flags: the runtime's copy of a record of an unloaded object */
 
 struct memstats_site {
 	unsigned int magic;

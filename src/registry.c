@@ -31,8 +31,11 @@
 struct object {
 	const void *base;                 /* dli_fbase while loaded; NULL once retired */
 	char *name;                       /* its path (ours) */
-	struct memstats_site *start, *stop; /* its section, or our copy once retired */
-	int retired;
+	struct memstats_site *start, *stop; /* its section, while loaded */
+	struct memstats_site *kept;       /* copies of its sites from earlier lives, sorted */
+	size_t nkept;                     /* (magic 0: taken back by a site of this life) */
+	int retired;                      /* unloaded */
+	int executable;                   /* the program itself: never unloaded */
 };
 
 struct listed {                           /* a C++ site, listed at its first call */
@@ -73,19 +76,26 @@ static struct memstats_site *next_site(struct memstats_site *s, struct memstats_
 #define for_each_section_site(s, o) \
 	for (struct memstats_site *s = next_site((o)->start, (o)->stop); s < (o)->stop; s = next_site(s + 1, (o)->stop))
 
-/* The base and path of the object holding addr. */
-static const void *object_of(const void *addr, char *name, size_t size)
+#define for_each_kept_site(s, o) \
+	for (struct memstats_site *s = next_site((o)->kept, (o)->kept + (o)->nkept); s < (o)->kept + (o)->nkept; \
+	     s = next_site(s + 1, (o)->kept + (o)->nkept))
+
+/* The base and path of the object holding addr; *executable says whether
+ * it is the program itself. */
+static const void *object_of(const void *addr, char *name, size_t size, int *executable)
 {
 	Dl_info info;
 	int found = addr && dladdr(addr, &info);
 	ssize_t n;
 
+	*executable = 0;
 	if (found && info.dli_fname && *info.dli_fname && strcmp(info.dli_fname, program_invocation_name) != 0) {
 		snprintf(name, size, "%s", info.dli_fname);
 		return info.dli_fbase;
 	}
 	/* the executable: dladdr names it as it was invoked, or not at all
 	 * when static; the kernel knows its path */
+	*executable = 1;
 	n = readlink("/proc/self/exe", name, size - 1);
 	name[n > 0 ? n : 0] = '\0';
 	return found ? info.dli_fbase : NULL;
@@ -95,13 +105,22 @@ static const void *object_of(const void *addr, char *name, size_t size)
  * of memory. Registry held: the caller asked ld.so (object_of) before taking
  * the lock, as dlopen and dlclose hold ld.so's lock while they run our
  * constructors and destructors, which take ours. */
-static ssize_t object_at(const void *base, const char *name)
+static ssize_t object_at(const void *base, const char *name, int executable)
 {
 	char *copy;
 
 	for (size_t i = 0; i < nobjects; i++) {
 		if (!objects[i].retired && objects[i].base == base)
 			return (ssize_t)i;
+	}
+	/* loaded again: the same object, whose sites take back their numbers
+	 * and counts from the copies of its last life (take_kept()) */
+	for (size_t i = 0; i < nobjects; i++) {
+		if (objects[i].retired && strcmp(objects[i].name, name) == 0) {
+			objects[i].retired = 0;
+			objects[i].base = base;
+			return (ssize_t)i;
+		}
 	}
 	struct object *grown = grow(objects, &cap_objects, nobjects, sizeof(*objects));
 
@@ -112,23 +131,28 @@ static ssize_t object_at(const void *base, const char *name)
 		free(copy);
 		return -1;
 	}
-	objects[nobjects] = (struct object){ base, copy, NULL, NULL, 0 };
+	objects[nobjects] = (struct object){ .base = base, .name = copy, .executable = executable };
 	return (ssize_t)nobjects++;
 }
+
+static void take_kept(struct object *o, struct memstats_site *s);
 
 void memstats__register(struct memstats_site *start, struct memstats_site *stop, const void *anchor)
 {
 	char name[PATH_MAX];
-	const void *base = object_of(anchor, name, sizeof(name));
+	int executable;
+	const void *base = object_of(anchor, name, sizeof(name), &executable);
 	ssize_t i;
 
 	registry_hold();
-	i = object_at(base, name);
+	i = object_at(base, name, executable);
 	if (i < 0)
 		warnf_fd(2, "memstats: out of memory: the sites of one object will not be reported\n");
 	else if (start && start < stop && !objects[i].start) {
 		objects[i].start = start;
 		objects[i].stop = stop;
+		for_each_section_site(s, &objects[i])
+			take_kept(&objects[i], s);
 	}
 	registry_release();
 }
@@ -164,27 +188,33 @@ unsigned int site_id(struct memstats_site *s)
 
 	char name[PATH_MAX];
 	const void *base = NULL;
+	int executable = 0;
 
 	if (id)
 		return id;
 	if (!(s->flags & MEMSTATS_SITE_LISTED)) /* C++: which object, asked before locking */
-		base = object_of(s, name, sizeof(name));
+		base = object_of(s, name, sizeof(name), &executable);
 	registry_hold(); /* may come first: a C++ static initializer allocates before our constructors */
 	id = s->id;
 	if (!id && (grown = grow(by_id, &cap_by_id, next_id, sizeof(*by_id)))) {
 		by_id = grown;
 		if (!(s->flags & MEMSTATS_SITE_LISTED)) { /* C++: not in a section */
 			struct listed *more = grow(listed, &cap_listed, nlisted, sizeof(*listed));
-			ssize_t i = object_at(base, name);
+			ssize_t i = object_at(base, name, executable);
 
 			if (more)
 				listed = more;
-			if (more && i >= 0)
+			if (more && i >= 0) {
 				listed[nlisted++] = (struct listed){ s, (size_t)i };
+				take_kept(&objects[i], s);
+			}
 		}
-		id = next_id++;
-		by_id[id] = s;
-		__atomic_store_n(&s->id, id, __ATOMIC_RELEASE);
+		id = s->id;
+		if (!id) {
+			id = next_id++;
+			by_id[id] = s;
+			__atomic_store_n(&s->id, id, __ATOMIC_RELEASE);
+		}
 	}
 	registry_release();
 	return id;
@@ -219,14 +249,69 @@ static void copy_site(struct memstats_site *d, const struct memstats_site *s, in
 	d->type = dup_or_null(s->type, fail);
 	memset(&d->c, 0, sizeof(d->c));
 	counters_add(&d->c, &s->c);
-	if (d->id)
-		by_id[d->id] = d;
+}
+
+static void free_strings(struct memstats_site *d)
+{
+	free((char *)d->file);
+	free((char *)d->func);
+	free((char *)d->api);
+	free((char *)d->type);
+}
+
+/* What makes a site the same site in another life of its object. */
+static int site_order(const struct memstats_site *a, const struct memstats_site *b)
+{
+	int d;
+
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if (a->op != b->op)
+		return a->op < b->op ? -1 : 1;
+	if ((d = str_cmp(a->file, b->file)) || (d = str_cmp(a->func, b->func)) || (d = str_cmp(a->api, b->api)))
+		return d;
+	return str_cmp(a->type, b->type);
+}
+
+static int site_order_q(const void *a, const void *b)
+{
+	return site_order(a, b);
+}
+
+/* A reloaded object's site s takes back its number and counts from the
+ * copy of its last life, which goes: reloading costs no new number, so no
+ * thread's slots grow with reloads. Registry held. */
+static void take_kept(struct object *o, struct memstats_site *s)
+{
+	size_t lo = 0, hi = o->nkept;
+
+	while (lo < hi) { /* the first copy not before s */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (site_order(&o->kept[mid], s) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < o->nkept && site_order(&o->kept[lo], s) == 0; lo++) {
+		struct memstats_site *d = &o->kept[lo];
+
+		if (d->magic != MEMSTATS_SITE_MAGIC)
+			continue; /* taken by a site of the same name already */
+		d->magic = 0;
+		if (d->id) {
+			s->c = d->c;
+			by_id[d->id] = s;
+			__atomic_store_n(&s->id, d->id, __ATOMIC_RELEASE);
+		}
+		return;
+	}
 }
 
 typedef void (*site_fn)(struct memstats_site *s, const char *object, void *arg);
 
-/* Calls fn on every site of object i: in its section (or copy), and listed.
- * Registry held. */
+/* Calls fn on every site of object i: in its section, listed, and kept
+ * from earlier lives. Registry held. */
 static void walk_object(size_t i, site_fn fn, void *arg)
 {
 	if (objects[i].start)
@@ -235,6 +320,8 @@ static void walk_object(size_t i, site_fn fn, void *arg)
 	for (size_t l = 0; l < nlisted; l++)
 		if (listed[l].obj == i)
 			fn(listed[l].site, objects[i].name, arg);
+	for_each_kept_site(s, &objects[i])
+		fn(s, objects[i].name, arg);
 }
 
 /* Calls fn on every site. Registry held. */
@@ -251,6 +338,29 @@ static void count_one(struct memstats_site *s, const char *object, void *arg)
 	++*(size_t *)arg;
 }
 
+struct copying {
+	struct memstats_site *copy;
+	size_t n;
+	int fail;
+};
+
+/* A site of the object being unloaded goes to the copy: a kept one is
+ * moved (strings and all), a loaded one copied. */
+static void copy_one(struct memstats_site *s, const char *object, void *arg)
+{
+	struct copying *c = arg;
+	struct memstats_site *d = &c->copy[c->n++];
+
+	(void)object;
+	if (s->flags & MEMSTATS_SITE_KEPT)
+		*d = *s;
+	else
+		copy_site(d, s, &c->fail);
+	d->flags |= MEMSTATS_SITE_KEPT;
+	if (d->id)
+		by_id[d->id] = d;
+}
+
 /* A site of an object about to be unmapped, not copied: its number must
  * lead nowhere. */
 static void forget_one(struct memstats_site *s, const char *object, void *arg)
@@ -261,34 +371,9 @@ static void forget_one(struct memstats_site *s, const char *object, void *arg)
 		by_id[s->id] = NULL;
 }
 
-struct copying {
-	struct memstats_site *copy;
-	size_t n;
-	int fail;
-};
-
-static void copy_one(struct memstats_site *s, const char *object, void *arg)
-{
-	struct copying *c = arg;
-
-	(void)object;
-	copy_site(&c->copy[c->n++], s, &c->fail);
-}
-
-static void free_copy(struct memstats_site *sites, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free((char *)sites[i].file);
-		free((char *)sites[i].func);
-		free((char *)sites[i].api);
-		free((char *)sites[i].type);
-	}
-	free(sites);
-}
-
-/* Replaces object i's sites, in its section and listed, by a copy that owns
- * its strings. On failure they are dropped: lost, but nothing points into
- * unmapped memory. */
+/* Replaces object i's sites, in its section and listed, and those kept
+ * from earlier lives, by one sorted copy that owns its strings. On failure
+ * they are dropped: lost, but nothing points into unmapped memory. */
 static void retire(size_t i)
 {
 	struct object *o = &objects[i];
@@ -297,20 +382,30 @@ static void retire(size_t i)
 
 	walk_object(i, count_one, &n);
 	c.copy = aligned_alloc(MEMSTATS_SITE_ALIGN, (n ? n : 1) * sizeof(*c.copy));
-	if (c.copy) {
-		memset(c.copy, 0, (n ? n : 1) * sizeof(*c.copy));
+	if (c.copy)
 		walk_object(i, copy_one, &c);
-	}
 	if (!c.copy || c.fail) {
 		warnf_fd(2, "memstats: out of memory: the sites of an unloaded object are lost\n");
 		walk_object(i, forget_one, NULL); /* no number may lead into the unmapped object */
-		if (c.copy)
-			free_copy(c.copy, c.n);
-		o->start = o->stop = NULL;
-	} else {
-		o->start = c.copy;
-		o->stop = c.copy + n;
+		for (size_t k = 0; c.copy && k < c.n; k++)
+			free_strings(&c.copy[k]);
+		free(c.copy);
+		c.copy = NULL;
+		c.n = 0;
 	}
+	for (size_t k = 0; k < o->nkept; k++)
+		if (o->kept[k].magic != MEMSTATS_SITE_MAGIC) /* taken back: its strings are no one's */
+			free_strings(&o->kept[k]);
+	free(o->kept);
+	if (c.copy) {
+		qsort(c.copy, c.n, sizeof(*c.copy), site_order_q);
+		for (size_t k = 0; k < c.n; k++)
+			if (c.copy[k].id)
+				by_id[c.copy[k].id] = &c.copy[k];
+	}
+	o->kept = c.copy;
+	o->nkept = c.n;
+	o->start = o->stop = NULL;
 	for (size_t l = 0; l < nlisted; l++) /* the listed sites now live in the copy */
 		if (listed[l].obj != i)
 			listed[kept++] = listed[l];
@@ -319,11 +414,16 @@ static void retire(size_t i)
 	o->base = NULL;
 }
 
+/* An object is being unloaded (dlclose), or the program exits: its sites
+ * are copied out before its memory goes. The executable's never does. */
 void memstats__unregister(const void *anchor)
 {
 	char name[PATH_MAX];
-	const void *base = object_of(anchor, name, sizeof(name));
+	int executable;
+	const void *base = object_of(anchor, name, sizeof(name), &executable);
 
+	if (executable)
+		return;
 	registry_hold();
 	for (size_t i = 0; i < nobjects; i++) {
 		if (!objects[i].retired && objects[i].base == base) {

@@ -3,6 +3,7 @@
  * a dlclose never reads unmapped memory. PLUGIN is its path (from make).
  */
 #include <dlfcn.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,6 +204,50 @@ START_TEST(test_tracked_blocks_outlive_dlclose)
 }
 END_TEST
 
+static void *use_plugin_once(void *arg)
+{
+	struct plugin *p = arg;
+
+	(free)(p->name());
+	return NULL;
+}
+
+/* One life of the plugin, its sites called from this thread and a new one.
+ * Returns the line of its strdup. */
+static int plugin_life(void)
+{
+	struct plugin p;
+	pthread_t th;
+
+	load(&p);
+	(free)(p.name());
+	p.keep();
+	pthread_create(&th, NULL, use_plugin_once, &p);
+	pthread_join(th, NULL);
+	dlclose(p.handle);
+	return p.strdup_line;
+}
+
+/* A plugin loaded again takes back its sites' numbers and counts: reloading
+ * costs no memory per cycle (it once cost a copy of every site, and every
+ * thread's slots grew by a number per site and reload). */
+START_TEST(test_reloads_cost_nothing)
+{
+	size_t before, after;
+	int line = 0;
+
+	for (int i = 0; i < 20; i++)
+		line = plugin_life();
+	before = mallinfo2().uordblks;
+	for (int i = 0; i < 300; i++)
+		plugin_life();
+	after = mallinfo2().uordblks;
+	ck_assert_msg(after < before + 4096, "300 reloads took %zu bytes", after - before);
+	struct memstats_row r = plugin_row("tests/integration/plugin/names.c", line, "strdup");
+	ck_assert_uint_ge(r.c.calls, 2 * 320);
+}
+END_TEST
+
 /* A C++ plugin whose counted calls are in an inline function and a template
  * unloads at each dlclose, as it does without memstats (its records are no
  * unique symbols), and its sites stay in the reports. */
@@ -248,6 +293,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_callbacks_may_dlopen);
 	tcase_add_test(tc, test_tracked_blocks_outlive_dlclose);
 	tcase_add_test(tc, test_cxx_plugin_unloads);
+	tcase_add_test(tc, test_reloads_cost_nothing);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
