@@ -22,7 +22,7 @@ B          := build
 
 SRCS       := $(wildcard src/*.c)
 OBJS       := $(SRCS:src/%.c=$(B)/obj/%.o)
-HEADERS    := include/memstats.h $(wildcard include/memstats/wrap/*) src/memstats-int.h
+HEADERS    := include/memstats.h include/memstats/sites.h $(wildcard include/memstats/wrap/*) src/internal.h
 SONAME     := libmemstats.so.$(SOVERSION)
 
 # The runtime is never built with its own macros.
@@ -36,7 +36,7 @@ INSTR_LIBS   := -L$(B) -lmemstats -Wl,-rpath,$(abspath $(B)) -pthread
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS   = $(shell pkg-config --libs check)
 
-.PHONY: all check check-unit check-integration check-header check-exports check-sanitize check-matrix bench demo install uninstall clean deps FORCE
+.PHONY: all check check-unit check-integration check-header check-exports check-deps check-sanitize check-matrix bench demo install uninstall clean deps FORCE
 all: $(B)/libmemstats.a $(B)/libmemstats.so $(B)/memstats.pc
 
 # Rebuild when the compiler or its flags change.
@@ -84,6 +84,7 @@ $(B)/memstats.pc: src/memstats.pc.in FORCE
 install: all
 	install -d $(DESTDIR)$(INCLUDEDIR)/memstats/wrap $(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 644 include/memstats.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 include/memstats/sites.h $(DESTDIR)$(INCLUDEDIR)/memstats/
 	install -m 644 include/memstats/wrap/* $(DESTDIR)$(INCLUDEDIR)/memstats/wrap/
 	install -m 644 $(B)/libmemstats.a $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(B)/libmemstats.so.$(VERSION) $(DESTDIR)$(LIBDIR)/
@@ -109,11 +110,18 @@ ITESTS      := $(ITEST_SRCS:tests/integration/%.c=$(B)/tests/%) $(B)/tests/stati
 # C++ tests use the C compiler's sibling: clang++ with clang, else $(CXX).
 TEST_CXX    := $(if $(findstring clang,$(notdir $(CC))),$(subst clang,clang++,$(CC)),$(CXX))
 
-# The unit tests call the runtime's internals: they link its objects.
-$(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(OBJS) $(B)/flags | deps
+# The unit tests call the runtime's internals: they link its objects, built
+# again with the test hooks (internal.h's last block), which the library
+# itself never has.
+TEST_OBJS  := $(SRCS:src/%.c=$(B)/obj-test/%.o)
+$(B)/obj-test/%.o: src/%.c $(HEADERS) $(B)/flags
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Iinclude -Isrc -DMEMSTATS_DISABLE $(CHECK_CFLAGS) \
-		$(UNIT_SRCS) $(OBJS) -o $@ $(CHECK_LIBS) -pthread
+	$(CC) $(CFLAGS) $(LIB_CFLAGS) -DMEMSTATS_TEST_HOOKS -c $< -o $@
+
+$(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(TEST_OBJS) $(B)/flags | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Iinclude -Isrc -DMEMSTATS_DISABLE -DMEMSTATS_TEST_HOOKS $(CHECK_CFLAGS) \
+		$(UNIT_SRCS) $(TEST_OBJS) -o $@ $(CHECK_LIBS) -pthread
 
 # Integration tests are real programs built with -include memstats.h; each is
 # a Check suite that asserts exact per-line numbers about itself.
@@ -157,7 +165,11 @@ $(B)/tests/test_cxx: tests/integration/test_cxx.cc $(B)/libmemstats.so | deps
 		$(INSTR_CFLAGS) $(CHECK_CFLAGS) \
 		$< -o $@ $(INSTR_LIBS) $(CHECK_LIBS)
 
-check: check-unit check-integration check-header check-exports
+check: check-unit check-integration check-header check-exports check-deps
+
+# The runtime's files call one way: no cycle (scripts/deps.sh).
+check-deps: all
+	NM='$(NM)' scripts/deps.sh $(B) >/dev/null || NM='$(NM)' scripts/deps.sh $(B)
 
 check-exports: all
 	NM='$(NM)' tests/symbols/check-exports.sh $(B)

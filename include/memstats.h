@@ -4,17 +4,13 @@
  * link with      $(pkg-config --libs memstats)
  * and every malloc, calloc, realloc, free, strdup, strndup, posix_memalign,
  * aligned_alloc, memalign, valloc, pvalloc and ha_aligned_* call in that code
- * is counted per source line. The report is written at exit (see README.md for the
- * MEMSTATS_* environment variables) or whenever memstats_dump() is called.
+ * is counted per source line. The report is written at exit (see README.md for
+ * the MEMSTATS_* environment variables) or whenever memstats_dump() is called.
  *
- * How: each macro expansion owns one static record (struct memstats_site) in
- * the ELF section "memstats". A constructor emitted by this header registers
- * the object's __start_memstats..__stop_memstats range with the runtime,
- * which walks it to report. A call is counted inline in the caller (the
- * memstats_fast_* functions below) once its site has a number; the
- * runtime's wrappers (memstats_malloc & co.) take the first call, every
- * call under a sanitizer or another allocator, and every call while live
- * tracking (MEMSTATS_TRACK=1) is on.
+ * This file is the public interface: the counters, the report's rows and
+ * the functions a program may call. How a call is counted (a static record
+ * per call site, the macros, the inline counting) is in memstats/sites.h,
+ * included at the end.
  *
  * Escape hatches:
  *   -DMEMSTATS_DISABLE  no macros in this file; the API below is still declared
@@ -43,28 +39,14 @@
 
 #define MEMSTATS_API_ __attribute__((visibility("default")))
 
-/* C++ sees the wrappers as noexcept, like the C library functions they stand
- * for; and gets casts and null pointers that draw no C++ warning. */
+/* C++ sees these functions as noexcept, like the C library functions the
+ * wrappers stand for. */
 #if defined(__cplusplus) && __cplusplus >= 201103L
 #define MEMSTATS_NOTHROW_ noexcept
-#define MEMSTATS_NOEXCEPT_ noexcept
-#define MEMSTATS_NULL_ nullptr
-#define MEMSTATS_NULLPTR_ nullptr
 #elif defined(__cplusplus)
 #define MEMSTATS_NOTHROW_ throw()
-#define MEMSTATS_NOEXCEPT_ throw()
-#define MEMSTATS_NULL_ __null
-#define MEMSTATS_NULLPTR_ __null
 #else
 #define MEMSTATS_NOTHROW_ __attribute__((nothrow))
-#define MEMSTATS_NOEXCEPT_ /* C: the compiler sees the body of an inline function */
-#define MEMSTATS_NULL_ ((const char *)0)
-#define MEMSTATS_NULLPTR_ ((void *)0)
-#endif
-#ifdef __cplusplus
-#define MEMSTATS_CAST_(type, x) static_cast<type>(x)
-#else
-#define MEMSTATS_CAST_(type, x) ((type)(x))
 #endif
 
 #ifdef __cplusplus
@@ -77,52 +59,23 @@ extern "C" {
 typedef __SIZE_TYPE__ memstats_size_t;
 typedef __UINT64_TYPE__ memstats_u64 __attribute__((aligned(8)));
 
-/* What a call site does: "op" in the report. */
-enum memstats_op {
-	MEMSTATS_OP_MALLOC,
-	MEMSTATS_OP_CALLOC,
-	MEMSTATS_OP_REALLOC,
-	MEMSTATS_OP_FREE,
-	MEMSTATS_OP_STRDUP,
-	MEMSTATS_OP_STRNDUP,
-	MEMSTATS_OP_COUNT_
-};
+/* The counters every row has, listed once: X(name, meaning). The runtime
+ * expands this list for every use (adding, resetting, each format's
+ * columns); README.md "What the counters mean" has the exact rules. */
+#define MEMSTATS_COUNTERS(X)                                                     \
+	X(calls, "calls made (free(NULL) is not a call)")                        \
+	X(failed, "calls that asked for memory and got none")                    \
+	X(bytes, "bytes requested")                                              \
+	X(alloc_bytes, "usable bytes obtained")                                  \
+	X(free_bytes, "usable bytes released")
 
-/* The per-site counters; see README.md "Counters" for their exact meaning. */
+#define MEMSTATS_COUNTER_FIELD_(name, meaning) memstats_u64 name;
 struct memstats_counters {
-	memstats_u64 calls;        /* calls made (free(NULL) is not a call) */
-	memstats_u64 failed;       /* calls that asked for memory and got none */
-	memstats_u64 bytes;        /* bytes requested */
-	memstats_u64 alloc_bytes;  /* usable bytes obtained */
-	memstats_u64 free_bytes;   /* usable bytes released */
+	MEMSTATS_COUNTERS(MEMSTATS_COUNTER_FIELD_)
 };
+#undef MEMSTATS_COUNTER_FIELD_
 
-/* One call site. The runtime walks the section by this record's size, so the
- * alignment is fixed here (the compiler would otherwise raise the alignment
- * of a large static on its own) and sizeof is a multiple of it. The magic
- * lets the walker skip any padding a tool might insert between records.
- */
-#define MEMSTATS_SITE_ALIGN 64
-#define MEMSTATS_SITE_MAGIC 0x4d535432u /* "MST2": layout version 2 */
-
-#define MEMSTATS_SITE_LISTED 1u /* flags: the record is in a section the runtime walks */
-#define MEMSTATS_SITE_KEPT 2u   /* flags: the runtime's copy of a record of an unloaded object */
-
-struct memstats_site {
-	unsigned int magic;
-	unsigned int line;         /* __LINE__: the first line of a multi-line call with gcc, the last with clang */
-	unsigned int op;           /* enum memstats_op */
-	unsigned int flags;        /* MEMSTATS_SITE_LISTED: in a section the runtime walks */
-	unsigned int id;           /* the runtime's number for the site, from its first call; 0 before */
-	unsigned int reserved;
-	const char *file;          /* __FILE__ as the compiler saw it */
-	const char *func;          /* __func__ */
-	const char *api;           /* the exact function named at the site */
-	const char *type;          /* C type name for typed APIs, else NULL */
-	struct memstats_counters c; /* the runtime's (most counts are kept per thread) */
-} __attribute__((aligned(MEMSTATS_SITE_ALIGN)));
-
-/* ---- reporting API ---------------------------------------------------- */
+/* ---- reports ------------------------------------------------------------ */
 
 enum memstats_format { MEMSTATS_FORMAT_TEXT, MEMSTATS_FORMAT_JSON, MEMSTATS_FORMAT_CSV };
 enum memstats_sort { MEMSTATS_SORT_BYTES, MEMSTATS_SORT_CALLS, MEMSTATS_SORT_SITE };
@@ -139,8 +92,12 @@ struct memstats_options {
 };
 
 /* Live tracking (MEMSTATS_TRACK=1): the blocks a site allocated that are not
- * freed yet, and how old they are. All zero when tracking is off. */
-#define MEMSTATS_AGE_BUCKETS 5     /* ages from 0, 1, 10, 100 and 1000 seconds up */
+ * freed yet, and how old they are, by age buckets that start at these many
+ * seconds: X(seconds), listed once. All zero when tracking is off. */
+#define MEMSTATS_AGES(X) X(0) X(1) X(10) X(100) X(1000)
+#define MEMSTATS_ONE_(x) +1
+enum { MEMSTATS_AGE_BUCKETS = 0 MEMSTATS_AGES(MEMSTATS_ONE_) };
+#undef MEMSTATS_ONE_
 
 struct memstats_live {
 	memstats_u64 blocks;       /* live blocks */
@@ -187,50 +144,6 @@ MEMSTATS_API_ void memstats_reset(void);
  */
 MEMSTATS_API_ memstats_size_t memstats_foreach_site(int (*fn)(const struct memstats_row *row, void *arg), void *arg);
 
-/* ---- called by the macros below; not for direct use ------------------- */
-
-/* anchor: any address inside the calling object, to know the object by */
-MEMSTATS_API_ void memstats__register(struct memstats_site *start, struct memstats_site *stop,
-				      const void *anchor) MEMSTATS_NOTHROW_;
-MEMSTATS_API_ void memstats__unregister(const void *anchor) MEMSTATS_NOTHROW_;
-/* C++: fills in a record made without its description (see MEMSTATS_SITE_) */
-MEMSTATS_API_ void memstats__describe(struct memstats_site *site, const char *file, unsigned int line,
-				      const char *func, unsigned int op, const char *api,
-				      const char *type) MEMSTATS_NOTHROW_;
-
-MEMSTATS_API_ void *memstats_malloc(struct memstats_site *site, memstats_size_t size)
-	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(2)));
-MEMSTATS_API_ void *memstats_calloc(struct memstats_site *site, memstats_size_t n, memstats_size_t size)
-	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(2, 3)));
-MEMSTATS_API_ void *memstats_realloc(struct memstats_site *site, void *ptr, memstats_size_t size)
-	MEMSTATS_NOTHROW_ __attribute__((alloc_size(3)));
-MEMSTATS_API_ void memstats_free(struct memstats_site *site, void *ptr) MEMSTATS_NOTHROW_;
-MEMSTATS_API_ char *memstats_strdup(struct memstats_site *site, const char *s)
-	MEMSTATS_NOTHROW_ __attribute__((malloc, nonnull(2)));
-MEMSTATS_API_ char *memstats_strndup(struct memstats_site *site, const char *s, memstats_size_t n)
-	MEMSTATS_NOTHROW_ __attribute__((malloc, nonnull(2)));
-MEMSTATS_API_ int memstats_posix_memalign(struct memstats_site *site, void **ptr, memstats_size_t align, memstats_size_t size)
-	MEMSTATS_NOTHROW_ __attribute__((nonnull(2)));
-MEMSTATS_API_ void *memstats_aligned_alloc(struct memstats_site *site, memstats_size_t align, memstats_size_t size)
-	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(3)));
-MEMSTATS_API_ void *memstats_memalign(struct memstats_site *site, memstats_size_t align, memstats_size_t size)
-	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(3)));
-MEMSTATS_API_ void *memstats_valloc(struct memstats_site *site, memstats_size_t size)
-	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(2)));
-MEMSTATS_API_ void *memstats_pvalloc(struct memstats_site *site, memstats_size_t size)
-	MEMSTATS_NOTHROW_ __attribute__((malloc));
-
-/* The calling thread's counter slots, for the inline counting below: slot[id]
- * belongs to the site numbered id, for ids 1..limit. The runtime keeps limit
- * at 0 (so every call takes the out-of-line path) until the thread has
- * slots, when the word before a block is not glibc's exact usable size, and
- * while live tracking is on. Initial-exec: one load from the thread pointer. */
-struct memstats_tls {
-	struct memstats_counters *slot;
-	unsigned int limit;
-};
-extern __thread struct memstats_tls memstats_tls_ __attribute__((tls_model("initial-exec"), visibility("default")));
-
 /* ---- the ha_aligned_* family ------------------------------------------
  *
  * Aligned allocations in the HAProxy 3.3 style, usable with or without the
@@ -251,7 +164,8 @@ extern __thread struct memstats_tls memstats_tls_ __attribute__((tls_model("init
  * allocator, an aligned block is carved out of a bigger one and only the
  * matching release knows where that one starts; the _size variant serves
  * allocators that want the size back. Here both end in free(), but code
- * written against the family must not rely on it.
+ * written against the family must not rely on it. The _typed variants are
+ * macros (memstats/sites.h).
  */
 MEMSTATS_API_ void *ha_aligned_alloc(memstats_size_t align, memstats_size_t size) MEMSTATS_NOTHROW_;
 MEMSTATS_API_ void *ha_aligned_zalloc(memstats_size_t align, memstats_size_t size) MEMSTATS_NOTHROW_;
@@ -259,277 +173,19 @@ MEMSTATS_API_ void *ha_aligned_alloc_safe(memstats_size_t align, memstats_size_t
 MEMSTATS_API_ void *ha_aligned_zalloc_safe(memstats_size_t align, memstats_size_t size) MEMSTATS_NOTHROW_;
 MEMSTATS_API_ void ha_aligned_free(void *ptr) MEMSTATS_NOTHROW_;
 MEMSTATS_API_ void ha_aligned_free_size(void *ptr, memstats_size_t size) MEMSTATS_NOTHROW_;
-/* The typed variants' engine: count objects of size bytes aligned on align. */
-MEMSTATS_API_ void *memstats_aligned_array(memstats_size_t count, memstats_size_t size, memstats_size_t align,
-					    int zero) MEMSTATS_NOTHROW_;
-
-/* called by the ha_aligned_* macros below; not for direct use */
+/* The typed variants' engine: count objects of size bytes aligned on align;
+ * how: MEMSTATS_ALIGNED_ZERO to zero them. */
 #define MEMSTATS_ALIGNED_ZERO 1   /* zero the area */
 #define MEMSTATS_ALIGNED_SAFE 2   /* round the alignment up */
-MEMSTATS_API_ void *memstats_ha_aligned(struct memstats_site *site, memstats_size_t align, memstats_size_t size,
-					int how) MEMSTATS_NOTHROW_;
-MEMSTATS_API_ void *memstats_ha_aligned_typed(struct memstats_site *site, memstats_size_t count,
-					      memstats_size_t size, memstats_size_t align, int zero) MEMSTATS_NOTHROW_;
-MEMSTATS_API_ void memstats_ha_aligned_free(struct memstats_site *site, void *ptr, memstats_size_t size) MEMSTATS_NOTHROW_;
+MEMSTATS_API_ void *memstats_aligned_array(memstats_size_t count, memstats_size_t size, memstats_size_t align,
+					    int how) MEMSTATS_NOTHROW_;
 
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
 
-#ifdef MEMSTATS_DISABLE
-#define ha_aligned_alloc_typed(n, type) MEMSTATS_CAST_(type *, \
-	memstats_aligned_array(MEMSTATS_CAST_(memstats_size_t, n), sizeof(type), __alignof__(type), 0))
-#define ha_aligned_zalloc_typed(n, type) MEMSTATS_CAST_(type *, \
-	memstats_aligned_array(MEMSTATS_CAST_(memstats_size_t, n), sizeof(type), __alignof__(type), 1))
-#else /* !MEMSTATS_DISABLE */
+#include "memstats/sites.h"
 
-#if defined(__has_include)
-#if !__has_include(<memstats-define.h>)
-#error "memstats.h: the wrapper headers are not on the include path; compile with $(pkg-config --cflags memstats)"
-#endif
-#endif
-
-#ifdef __cplusplus
-/* std::malloc(n) must still be valid after expansion: the macros expand to
- * function names, so they must exist in namespace std too.
- */
-namespace std {
-using ::memstats_malloc; using ::memstats_calloc; using ::memstats_realloc;
-using ::memstats_free; using ::memstats_strdup; using ::memstats_strndup;
-using ::memstats_posix_memalign; using ::memstats_aligned_alloc;
-using ::memstats_memalign; using ::memstats_valloc; using ::memstats_pvalloc;
-}
-#endif
-
-/* Registers this object's section with the runtime. Emitted in every file
- * that includes the header: the runtime dedupes by start address. It is also
- * the strong reference that pulls the runtime out of libmemstats.a. The
- * destructor lets the runtime copy the sites out before a dlclose unmaps
- * them; its priority makes it run after the object's other destructors, so
- * their frees are counted first.
- */
-#ifdef __cplusplus
-extern "C" {
-#endif
-extern struct memstats_site __start_memstats[] __attribute__((weak, visibility("hidden")));
-extern struct memstats_site __stop_memstats[] __attribute__((weak, visibility("hidden")));
-#ifdef __cplusplus
-}
-#endif
-__attribute__((constructor, used)) static void memstats__register_this_object(void)
-{
-	memstats__register(__start_memstats, __stop_memstats, __func__);
-}
-__attribute__((destructor(101), used)) static void memstats__unregister_this_object(void)
-{
-	memstats__unregister(__func__);
-}
-
-/* The one macro that makes a site record: an expression yielding its address.
- *
- * In C the record is a static of a statement expression of its own (so the
- * caller's arguments are never evaluated inside it and no name of theirs can
- * clash), placed in the section, where the runtime finds it.
- *
- * In C++ a static inside an inline function or a template has vague linkage:
- * g++ makes it a unique symbol (STB_GNU_UNIQUE), and ld.so never unloads an
- * object that defines one, so an instrumented plugin could no longer be
- * dlclosed. The record is instead a member of a class template in an unnamed
- * namespace, one per expansion (__COUNTER__): internal linkage wherever the
- * call is. It cannot be initialized with the call's file, line and function,
- * so the first call describes it to the runtime (memstats__describe), which
- * lists it then; it is in no section.
- */
-#ifdef __cplusplus
-namespace {
-template <unsigned N> struct memstats_record_ { static struct memstats_site site; };
-template <unsigned N> struct memstats_site memstats_record_<N>::site;
-}
-static __inline__ struct memstats_site *memstats_described_(struct memstats_site *s, const char *file,
-							  unsigned int line, const char *func, unsigned int op,
-							  const char *api, const char *type) MEMSTATS_NOEXCEPT_
-{
-	if (__builtin_expect(__atomic_load_n(&s->magic, __ATOMIC_ACQUIRE) == 0, 0))
-		memstats__describe(s, file, line, func, op, api, type);
-	return s;
-}
-#define MEMSTATS_SITE_(op, api, type) \
-	memstats_described_(&memstats_record_<__COUNTER__>::site, __FILE__, __LINE__, __func__, (op), (api), (type))
-#else
-#define MEMSTATS_SITE_(op, api, type)                                                                  \
-	(__extension__({                                                                               \
-		static struct memstats_site memstats_site_                                             \
-			__attribute__((section("memstats"), aligned(MEMSTATS_SITE_ALIGN), used)) = {   \
-				MEMSTATS_SITE_MAGIC, __LINE__, (op), MEMSTATS_SITE_LISTED, 0, 0,       \
-				__FILE__, __func__, (api), (type), { 0, 0, 0, 0, 0 } };                \
-		&memstats_site_;                                                                       \
-	}))
-#endif
-
-#define MEMSTATS_AT_(op, api) MEMSTATS_SITE_(MEMSTATS_OP_##op, api, MEMSTATS_NULL_)
-
-/* The per-call fast path, inlined into the caller: the C library call, then
- * adds to this thread's slot of the site, the usable size read from the
- * word before the block. Whenever that is not possible (first call of a
- * site, new thread, tracking, another allocator), the out-of-line function
- * does the whole call. A slot is written by its thread only: no lock
- * prefix, no cache line shared with another thread. */
-static __inline__ struct memstats_counters *memstats_slot_(struct memstats_site *site) MEMSTATS_NOEXCEPT_
-{
-	unsigned int id = __atomic_load_n(&site->id, __ATOMIC_RELAXED);
-	struct memstats_tls *t = &memstats_tls_;
-
-	/* id 0 (not numbered yet) wraps around and fails the test */
-	return __builtin_expect(id - 1u < t->limit, 1) ? t->slot + id : MEMSTATS_NULLPTR_;
-}
-
-/* x86-64: one add to memory, which the compiler may neither split nor merge
- * across calls; readers see whole values. Elsewhere the same through a
- * relaxed load and store (a few instructions more). */
-static __inline__ void memstats_add_(memstats_u64 *counter, memstats_u64 v) MEMSTATS_NOEXCEPT_
-{
-#if defined(__x86_64__)
-	__asm__ __volatile__("addq %1, %0" : "+m"(*counter) : "er"(v));
-#else
-	__atomic_store_n(counter, __atomic_load_n(counter, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
-#endif
-}
-
-/* glibc's malloc_usable_size(p): the word before the block holds the chunk's
- * size with flags in its 3 low bits; bit 1 (mmapped) means the chunk has no
- * neighbour to lend its block a word. The empty asm hides where p came from,
- * so the compiler does not judge the read by the block's bounds. */
-static __inline__ memstats_u64 memstats_usable_(void *p) MEMSTATS_NOEXCEPT_
-{
-	const memstats_size_t *w = MEMSTATS_CAST_(const memstats_size_t *, p);
-	memstats_size_t head;
-
-	__asm__("" : "+r"(w));
-	head = w[-1];
-	if (__builtin_expect((head & 2) != 0, 0))
-		return (head & ~MEMSTATS_CAST_(memstats_size_t, 7)) - 2 * sizeof(memstats_size_t);
-	return (head & ~MEMSTATS_CAST_(memstats_size_t, 7)) - sizeof(memstats_size_t);
-}
-
-static __inline__ void memstats_count_(struct memstats_counters *c, memstats_u64 req, void *p, int failed) MEMSTATS_NOEXCEPT_
-{
-	memstats_add_(&c->calls, 1);
-	memstats_add_(&c->bytes, req);
-	if (__builtin_expect(p != MEMSTATS_NULLPTR_, 1))
-		memstats_add_(&c->alloc_bytes, memstats_usable_(p));
-	else if (failed)
-		memstats_add_(&c->failed, 1);
-}
-
-static __inline__ __attribute__((malloc, alloc_size(2))) void *
-memstats_fast_malloc(struct memstats_site *site, memstats_size_t size) MEMSTATS_NOEXCEPT_
-{
-	struct memstats_counters *c = memstats_slot_(site);
-	void *p;
-
-	if (!c)
-		return memstats_malloc(site, size);
-	p = __builtin_malloc(size);
-	memstats_count_(c, size, p, size != 0);
-	return p;
-}
-
-static __inline__ __attribute__((malloc, alloc_size(2, 3))) void *
-memstats_fast_calloc(struct memstats_site *site, memstats_size_t n, memstats_size_t size) MEMSTATS_NOEXCEPT_
-{
-	struct memstats_counters *c = memstats_slot_(site);
-	memstats_size_t total;
-	int overflow;
-	void *p;
-
-	if (!c)
-		return memstats_calloc(site, n, size);
-	overflow = __builtin_mul_overflow(n, size, &total);
-	p = __builtin_calloc(n, size);
-	/* an overflowing request has no byte count to record honestly */
-	memstats_count_(c, overflow ? 0 : total, p, overflow || total != 0);
-	return p;
-}
-
-static __inline__ __attribute__((alloc_size(3))) void *
-memstats_fast_realloc(struct memstats_site *site, void *ptr, memstats_size_t size) MEMSTATS_NOEXCEPT_
-{
-	struct memstats_counters *c = memstats_slot_(site);
-	memstats_u64 old;
-	void *p;
-
-	if (!c)
-		return memstats_realloc(site, ptr, size);
-	old = ptr ? memstats_usable_(ptr) : 0;
-	p = __builtin_realloc(ptr, size);
-	memstats_count_(c, size, p, size != 0);
-	/* the old block is gone when realloc succeeded, or freed it for a
-	 * size of 0 (glibc returns NULL then); on failure it stays */
-	if (p || size == 0)
-		memstats_add_(&c->free_bytes, old);
-	return p;
-}
-
-static __inline__ void memstats_fast_free(struct memstats_site *site, void *ptr) MEMSTATS_NOEXCEPT_
-{
-	struct memstats_counters *c;
-
-	if (!ptr)
-		return; /* free(NULL) does nothing, so it is not a call */
-	c = memstats_slot_(site);
-	if (!c) {
-		memstats_free(site, ptr);
-		return;
-	}
-	memstats_add_(&c->calls, 1);
-	memstats_add_(&c->free_bytes, memstats_usable_(ptr));
-	__builtin_free(ptr);
-}
-
-static __inline__ __attribute__((malloc, nonnull(2))) char *
-memstats_fast_strdup(struct memstats_site *site, const char *s) MEMSTATS_NOEXCEPT_
-{
-	struct memstats_counters *c = memstats_slot_(site);
-	memstats_size_t len;
-	char *p;
-
-	if (!c)
-		return memstats_strdup(site, s);
-	len = __builtin_strlen(s) + 1;
-	p = MEMSTATS_CAST_(char *, __builtin_malloc(len));
-	if (p)
-		__builtin_memcpy(p, s, len);
-	memstats_count_(c, len, p, 1);
-	return p;
-}
-
-#ifdef __cplusplus
-namespace std {
-using ::memstats_fast_malloc; using ::memstats_fast_calloc; using ::memstats_fast_realloc;
-using ::memstats_fast_free; using ::memstats_fast_strdup;
-}
-#endif
-
-/* The C library's functions become macros in memstats-define.h, included at
- * the end of this file and again after each system header that declares
- * them. Ours are declared above: */
-#define ha_aligned_alloc(...)       memstats_ha_aligned(MEMSTATS_AT_(MALLOC, "ha_aligned_alloc"), __VA_ARGS__, 0)
-#define ha_aligned_zalloc(...)      memstats_ha_aligned(MEMSTATS_AT_(CALLOC, "ha_aligned_zalloc"), __VA_ARGS__, \
-						    MEMSTATS_ALIGNED_ZERO)
-#define ha_aligned_alloc_safe(...)  memstats_ha_aligned(MEMSTATS_AT_(MALLOC, "ha_aligned_alloc_safe"), __VA_ARGS__, \
-						    MEMSTATS_ALIGNED_SAFE)
-#define ha_aligned_zalloc_safe(...) memstats_ha_aligned(MEMSTATS_AT_(CALLOC, "ha_aligned_zalloc_safe"), __VA_ARGS__, \
-						    MEMSTATS_ALIGNED_ZERO | MEMSTATS_ALIGNED_SAFE)
-#define ha_aligned_alloc_typed(n, type) MEMSTATS_CAST_(type *, memstats_ha_aligned_typed(                  \
-	MEMSTATS_SITE_(MEMSTATS_OP_MALLOC, "ha_aligned_alloc_typed", #type),                           \
-	MEMSTATS_CAST_(memstats_size_t, n), sizeof(type), __alignof__(type), 0))
-#define ha_aligned_zalloc_typed(n, type) MEMSTATS_CAST_(type *, memstats_ha_aligned_typed(                 \
-	MEMSTATS_SITE_(MEMSTATS_OP_CALLOC, "ha_aligned_zalloc_typed", #type),                          \
-	MEMSTATS_CAST_(memstats_size_t, n), sizeof(type), __alignof__(type), 1))
-#define ha_aligned_free(p)          memstats_ha_aligned_free(MEMSTATS_AT_(FREE, "ha_aligned_free"), p, 0)
-#define ha_aligned_free_size(...)   memstats_ha_aligned_free(MEMSTATS_AT_(FREE, "ha_aligned_free_size"), __VA_ARGS__)
-
-#endif /* !MEMSTATS_DISABLE */
 #endif /* MEMSTATS_H */
 
 /* Outside the include guard: an explicit #include <memstats.h> after the

@@ -3,15 +3,19 @@
 # src/*.c as the linker sees it, from the symbols each object defines and
 # uses (nm), and whether it has a cycle.
 #
-#   scripts/deps.sh [BUILD_DIR]      (after make; prints "a -> b" lines, then
+#   scripts/deps.sh [BUILD_DIR]      (from the root, after make; prints "a -> b" lines, then
 #                                     the files in an order where each calls
 #                                     only files after it, or the cycles)
 # Exit status 1 if there is a cycle.
 set -u
 B=${1:-build}
 NM=${NM:-nm}
-objs=$(ls "$B"/obj/*.o 2>/dev/null | grep -v '/libmemstats\.o$')
-[ -n "$objs" ] || { echo "deps.sh: no objects in $B/obj: run make first" >&2; exit 2; }
+objs=
+for c in src/*.c; do
+	o="$B/obj/$(basename "$c" .c).o"
+	[ -f "$o" ] || { echo "deps.sh: no $o: run make first" >&2; exit 2; }
+	objs="$objs $o"
+done
 
 edges=$(for o in $objs; do
 	f=$(basename "$o" .o)

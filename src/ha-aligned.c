@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memstats-int.h"
+#include "internal.h"
 
 /* The smallest power of two >= align and >= sizeof(void *); 0 if none fits. */
 size_t aligned_round(size_t align)
@@ -51,14 +51,14 @@ static void *aligned_get(size_t align, size_t size, int how)
 /* count objects of size bytes: the product must not wrap, nor pass
  * PTRDIFF_MAX, the size no object can reach (a negative count of 1-byte
  * objects wraps to no overflow of the product) */
-static void *aligned_array(size_t count, size_t size, size_t align, int zero, size_t *total)
+static void *aligned_array(size_t count, size_t size, size_t align, int how, size_t *total)
 {
 	if (__builtin_mul_overflow(count, size, total) || *total > PTRDIFF_MAX) {
 		*total = 0;
 		errno = ENOMEM;
 		return NULL;
 	}
-	return aligned_get(align, *total, MEMSTATS_ALIGNED_SAFE | (zero ? MEMSTATS_ALIGNED_ZERO : 0));
+	return aligned_get(align, *total, MEMSTATS_ALIGNED_SAFE | (how & MEMSTATS_ALIGNED_ZERO));
 }
 
 void *ha_aligned_alloc(size_t align, size_t size)
@@ -81,11 +81,11 @@ void *ha_aligned_zalloc_safe(size_t align, size_t size)
 	return aligned_get(align, size, MEMSTATS_ALIGNED_SAFE | MEMSTATS_ALIGNED_ZERO);
 }
 
-void *memstats_aligned_array(size_t count, size_t size, size_t align, int zero)
+void *memstats_aligned_array(size_t count, size_t size, size_t align, int how)
 {
 	size_t total;
 
-	return aligned_array(count, size, align, zero, &total);
+	return aligned_array(count, size, align, how, &total);
 }
 
 void ha_aligned_free(void *ptr)
@@ -103,17 +103,17 @@ void *memstats_ha_aligned(struct memstats_site *s, size_t align, size_t size, in
 {
 	void *p = aligned_get(align, size, how);
 
-	site_count_alloc(s, size, p, 1, 0);
+	count_alloc(s, size, p, COUNT_NULL_FAILS);
 	return p;
 }
 
-void *memstats_ha_aligned_typed(struct memstats_site *s, size_t count, size_t size, size_t align, int zero)
+void *memstats_ha_aligned_typed(struct memstats_site *s, size_t count, size_t size, size_t align, int how)
 {
 	size_t total;
-	void *p = aligned_array(count, size, align, zero, &total);
+	void *p = aligned_array(count, size, align, how, &total);
 
 	/* an overflowing request has no byte count we could record honestly */
-	site_count_alloc(s, total, p, 1, 0);
+	count_alloc(s, total, p, COUNT_NULL_FAILS);
 	return p;
 }
 
@@ -122,6 +122,6 @@ void memstats_ha_aligned_free(struct memstats_site *s, void *ptr, size_t size)
 	(void)size;
 	if (!ptr)
 		return; /* like free(NULL): nothing done, nothing counted */
-	site_count_free(s, ptr);
+	count_free(s, ptr);
 	free(ptr);
 }

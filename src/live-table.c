@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#include "memstats-int.h"
+#include "internal.h"
 
 static uintptr_t key_at(const struct live *e)
 {

@@ -1,7 +1,7 @@
-/* options.c - the MEMSTATS_* environment, read once at start-up.
- *
- * A bad value is never fatal: one line on stderr names the variable and the
- * value, and the default stays.
+/* options.c - the settings, read once at start-up: the MEMSTATS_* environment,
+ * one table row per setting (its name, how its value is read, where it
+ * goes). A bad value is never fatal: one line names the variable and the
+ * value, and the default stays. An empty variable is an unset one.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,92 +12,73 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "memstats-int.h"
+#include "internal.h"
+
+struct config config;
 
 struct keyword {
 	const char *name;
 	int value;
 };
 
-static const struct keyword formats[] = {
-	{ "text", MEMSTATS_FORMAT_TEXT }, { "json", MEMSTATS_FORMAT_JSON }, { "csv", MEMSTATS_FORMAT_CSV }, { NULL, 0 },
+struct option;
+/* Reads val into cfg; 0, or -1 with *expected set to what a good value is. */
+typedef int (*parse_fn)(const struct option *o, const char *val, struct config *cfg, const char **expected);
+
+struct option {
+	const char *name;                 /* after MEMSTATS_ */
+	parse_fn parse;
+	size_t offset, size;              /* the field of struct config it sets */
+	const struct keyword *keywords;   /* parse_keyword's */
+	unsigned long long min, max;      /* parse_number's */
+	const char *expected;             /* what a good value is, for the warning */
 };
 
-static const struct keyword sorts[] = {
-	{ "bytes", MEMSTATS_SORT_BYTES }, { "calls", MEMSTATS_SORT_CALLS }, { "site", MEMSTATS_SORT_SITE }, { NULL, 0 },
-};
-
-static const struct keyword booleans[] = {
-	{ "0", 0 }, { "1", 1 }, { "no", 0 }, { "yes", 1 }, { "false", 0 }, { "true", 1 }, { "off", 0 }, { "on", 1 }, { NULL, 0 },
-};
-
-/* The value as the warning shows it: one line, so control bytes escaped,
- * and short enough to leave room for the rest of the line. */
-static void printable(char *out, size_t size, const char *val)
+static void *field(const struct option *o, struct config *cfg)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t n = 0;
-
-	for (; *val && n + 8 < size; val++) {
-		unsigned char c = (unsigned char)*val;
-
-		if (c < 0x20 || c == 0x7f) {
-			memcpy(out + n, (char[]){ '\\', 'x', hex[c >> 4], hex[c & 15] }, 4);
-			n += 4;
-		} else {
-			out[n++] = (char)c;
-		}
-	}
-	if (*val) {
-		memcpy(out + n, "...", 3);
-		n += 3;
-	}
-	out[n] = '\0';
+	return (char *)cfg + o->offset;
 }
 
-static int bad(int fd, const char *var, const char *val, const char *expected)
-{
-	char shown[120];
+/* ---- the kinds of values -------------------------------------------------- */
 
-	printable(shown, sizeof(shown), val);
-	warnf_fd(fd, "memstats: ignoring %s=\"%s\": expected %s\n", var, shown, expected);
-	return 1;
-}
-
-static int parse_keyword(const char *var, const char *val, const struct keyword *kw, int *out, const char *expected, int fd)
+static int parse_keyword(const struct option *o, const char *val, struct config *cfg, const char **expected)
 {
-	for (; kw->name; kw++) {
-		if (strcmp(val, kw->name) == 0) {
-			*out = kw->value;
+	(void)expected;
+	for (const struct keyword *k = o->keywords; k->name; k++) {
+		if (strcmp(val, k->name) == 0) {
+			*(int *)field(o, cfg) = k->value;
 			return 0;
 		}
 	}
-	return bad(fd, var, val, expected);
+	return -1;
 }
 
-static int parse_top(const char *val, size_t *out, int fd)
+/* Decimal digits only, within [min, max], into a field of o->size bytes. */
+static int parse_number(const struct option *o, const char *val, struct config *cfg, const char **expected)
 {
-	char *end;
 	unsigned long long n;
+	char *end;
 
+	(void)expected;
 	errno = 0;
 	n = strtoull(val, &end, 10);
-	if (val[0] < '0' || val[0] > '9' || *end || errno || n > SIZE_MAX)
-		return bad(fd, "MEMSTATS_TOP", val, "a number of rows (0: all)");
-	*out = (size_t)n;
+	if (val[0] < '0' || val[0] > '9' || *end || errno || n < o->min || n > o->max)
+		return -1;
+	if (o->size == sizeof(size_t))
+		*(size_t *)field(o, cfg) = (size_t)n;
+	else
+		*(unsigned int *)field(o, cfg) = (unsigned int)n;
 	return 0;
 }
 
-static int parse_interval(const char *val, unsigned int *out, int fd)
+static int parse_match(const struct option *o, const char *val, struct config *cfg, const char **expected)
 {
-	char *end;
-	unsigned long long n;
-
-	errno = 0;
-	n = strtoull(val, &end, 10);
-	if (val[0] < '0' || val[0] > '9' || *end || errno || n == 0 || n > INT_MAX)
-		return bad(fd, "MEMSTATS_INTERVAL", val, "a number of seconds, 1 to 2147483647");
-	*out = (unsigned int)n;
+	(void)o;
+	(void)expected;
+	if (strlen(val) >= sizeof(cfg->match))
+		return -1;
+	strcpy(cfg->match, val);
+	cfg->report.match = cfg->match;
 	return 0;
 }
 
@@ -160,14 +141,14 @@ static int signal_of(const char *val)
 	return parse_rt(name);
 }
 
-static int parse_signal(const char *val, int *out, int fd)
+static int parse_signal(const struct option *o, const char *val, struct config *cfg, const char **expected)
 {
 	int sig = signal_of(val);
 
+	(void)expected;
 	if (!sig)
-		return bad(fd, "MEMSTATS_SIGNAL", val,
-			   "a signal to catch: USR2, SIGHUP, RTMIN+1, 12... (not KILL, STOP, ABRT or a fault)");
-	*out = sig;
+		return -1;
+	*(int *)field(o, cfg) = sig;
 	return 0;
 }
 
@@ -190,96 +171,114 @@ static int escape_percent(char *s, size_t size)
 
 /* A relative path is taken from the directory the program started in: a
  * daemon's chdir("/") must not send its report elsewhere. */
-static int parse_path(struct config *cfg, const char *val, int fd)
+static int parse_path(struct config *cfg, const char *val, const char **expected)
 {
 	char cwd[PATH_MAX];
 	int n;
 
-	if (val[0] == '/')
+	if (val[0] == '/') {
 		n = snprintf(cfg->path, sizeof(cfg->path), "%s", val);
-	else if (getcwd(cwd, sizeof(cwd)) && escape_percent(cwd, sizeof(cwd)) == 0)
+	} else if (getcwd(cwd, sizeof(cwd)) && escape_percent(cwd, sizeof(cwd)) == 0) {
 		n = snprintf(cfg->path, sizeof(cfg->path), "%s/%s", cwd, val);
-	else
-		return bad(fd, "MEMSTATS_OUTPUT", val, "an absolute path (the current directory is unknown)");
+	} else {
+		*expected = "an absolute path (the current directory is unknown)";
+		return -1;
+	}
 	if ((size_t)n >= sizeof(cfg->path)) {
 		cfg->path[0] = '\0';
-		return bad(fd, "MEMSTATS_OUTPUT", val, "a path shorter than PATH_MAX");
+		*expected = "a path shorter than PATH_MAX";
+		return -1;
 	}
 	cfg->output = OUTPUT_PATH;
 	return 0;
 }
 
-static int parse_output(struct config *cfg, const char *val, int fd)
+static const struct keyword outputs[] = {
+	{ "stderr", OUTPUT_STDERR }, { "stdout", OUTPUT_STDOUT }, { "off", OUTPUT_OFF }, { NULL, 0 },
+};
+
+static int parse_output(const struct option *o, const char *val, struct config *cfg, const char **expected)
 {
-	if (strcmp(val, "stderr") == 0)
-		cfg->output = OUTPUT_STDERR;
-	else if (strcmp(val, "stdout") == 0)
-		cfg->output = OUTPUT_STDOUT;
-	else if (strcmp(val, "off") == 0)
-		cfg->output = OUTPUT_OFF;
-	else
-		return parse_path(cfg, val, fd);
-	return 0;
+	return parse_keyword(o, val, cfg, expected) == 0 ? 0 : parse_path(cfg, val, expected);
 }
 
-static int parse_match(struct config *cfg, const char *val, int fd)
+/* ---- the table ------------------------------------------------------------ */
+
+static const struct keyword formats[] = {
+	{ "text", MEMSTATS_FORMAT_TEXT }, { "json", MEMSTATS_FORMAT_JSON }, { "csv", MEMSTATS_FORMAT_CSV }, { NULL, 0 },
+};
+
+static const struct keyword sorts[] = {
+	{ "bytes", MEMSTATS_SORT_BYTES }, { "calls", MEMSTATS_SORT_CALLS }, { "site", MEMSTATS_SORT_SITE }, { NULL, 0 },
+};
+
+static const struct keyword booleans[] = {
+	{ "0", 0 }, { "1", 1 }, { "no", 0 }, { "yes", 1 }, { "false", 0 }, { "true", 1 }, { "off", 0 }, { "on", 1 }, { NULL, 0 },
+};
+
+#define FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+
+static const struct option options[] = {
+	{ "OUTPUT", parse_output, FIELD(output), outputs, 0, 0, "stderr, stdout, off or a path" },
+	{ "FORMAT", parse_keyword, FIELD(report.format), formats, 0, 0, "text, json or csv" },
+	{ "SORT", parse_keyword, FIELD(report.sort), sorts, 0, 0, "bytes, calls or site" },
+	{ "TOP", parse_number, FIELD(report.top), NULL, 0, SIZE_MAX, "a number of rows (0: all)" },
+	{ "MATCH", parse_match, FIELD(match), NULL, 0, 0, "at most 255 bytes" },
+	{ "ALL", parse_keyword, FIELD(report.all), booleans, 0, 0, "0 or 1" },
+	{ "TRACK", parse_keyword, FIELD(track), booleans, 0, 0, "0 or 1" },
+	{ "INTERVAL", parse_number, FIELD(interval), NULL, 1, INT_MAX, "a number of seconds, 1 to 2147483647" },
+	{ "SIGNAL", parse_signal, FIELD(signal), NULL, 0, 0,
+	  "a signal to catch: USR2, SIGHUP, RTMIN+1, 12... (not KILL, STOP, ABRT or a fault)" },
+};
+
+/* ---- reading them ---------------------------------------------------------- */
+
+/* The value as the warning shows it: one line, so control bytes escaped,
+ * and short enough to leave room for the rest of the line. */
+static void printable(char *out, size_t size, const char *val)
 {
-	if (strlen(val) >= sizeof(cfg->match))
-		return bad(fd, "MEMSTATS_MATCH", val, "at most 255 bytes");
-	strcpy(cfg->match, val);
-	cfg->report.match = cfg->match[0] ? cfg->match : NULL;
-	return 0;
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	for (; *val && n + 8 < size; val++) {
+		unsigned char c = (unsigned char)*val;
+
+		if (c < 0x20 || c == 0x7f) {
+			memcpy(out + n, (char[]){ '\\', 'x', hex[c >> 4], hex[c & 15] }, 4);
+			n += 4;
+		} else {
+			out[n++] = (char)c;
+		}
+	}
+	if (*val) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
 }
 
-/* An empty variable is an unset one: scripts leave "MEMSTATS_TRACK=" behind. */
-static const char *setting(getenv_fn get, const char *name)
+/* One setting from its variable: 0, or 1 if its value was bad (warned). */
+static int read_option(const struct option *o, getenv_fn get, struct config *cfg, int fd)
 {
-	const char *v = get(name);
+	char var[64], shown[120];
+	const char *val, *expected = o->expected;
 
-	return v && *v ? v : NULL;
+	snprintf(var, sizeof(var), "MEMSTATS_%s", o->name);
+	val = get(var);
+	if (!val || !*val || o->parse(o, val, cfg, &expected) == 0)
+		return 0;
+	printable(shown, sizeof(shown), val);
+	warnf_fd(fd, "memstats: ignoring %s=\"%s\": expected %s\n", var, shown, expected);
+	return 1;
 }
 
 int config_parse(struct config *cfg, getenv_fn get, int fd)
 {
-	const char *v;
-	int nbad = 0, n = 0;
+	int nbad = 0;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->output = OUTPUT_STDERR;
-
-	if ((v = setting(get, "MEMSTATS_OUTPUT")))
-		nbad += parse_output(cfg, v, fd);
-	if ((v = setting(get, "MEMSTATS_FORMAT"))) {
-		if (parse_keyword("MEMSTATS_FORMAT", v, formats, &n, "text, json or csv", fd))
-			nbad++;
-		else
-			cfg->report.format = (enum memstats_format)n;
-	}
-	if ((v = setting(get, "MEMSTATS_SORT"))) {
-		if (parse_keyword("MEMSTATS_SORT", v, sorts, &n, "bytes, calls or site", fd))
-			nbad++;
-		else
-			cfg->report.sort = (enum memstats_sort)n;
-	}
-	if ((v = setting(get, "MEMSTATS_TOP")))
-		nbad += parse_top(v, &cfg->report.top, fd);
-	if ((v = setting(get, "MEMSTATS_MATCH")))
-		nbad += parse_match(cfg, v, fd);
-	if ((v = setting(get, "MEMSTATS_ALL"))) {
-		if (parse_keyword("MEMSTATS_ALL", v, booleans, &n, "0 or 1", fd))
-			nbad++;
-		else
-			cfg->report.all = n;
-	}
-	if ((v = setting(get, "MEMSTATS_TRACK"))) {
-		if (parse_keyword("MEMSTATS_TRACK", v, booleans, &n, "0 or 1", fd))
-			nbad++;
-		else
-			cfg->track = n;
-	}
-	if ((v = setting(get, "MEMSTATS_INTERVAL")))
-		nbad += parse_interval(v, &cfg->interval, fd);
-	if ((v = setting(get, "MEMSTATS_SIGNAL")))
-		nbad += parse_signal(v, &cfg->signal, fd);
+	for (size_t i = 0; i < NELEM(options); i++)
+		nbad += read_option(&options[i], get, cfg, fd);
 	return nbad;
 }

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "memstats-int.h"
+#include "internal.h"
 
 int output_expand(const char *tmpl, long pid, unsigned long seq, char *out, size_t size)
 {

@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "memstats-int.h"
+#include "internal.h"
 
 #define MAX_LINKS 40 /* as the kernel's ELOOP limit */
 

@@ -1,21 +1,23 @@
-/* registry.c - every site the runtime knows, by the object it lives in.
+/* registry.c - what the runtime knows, under its one lock: every object
+ * (the executable or a shared object) and its sites, the number each site
+ * gets at its first call, and every thread's state (listed here for
+ * counters.c and track.c to read).
  *
- * An object (the executable or a shared object) is known by its load base
- * and path. Its C sites sit in its "memstats" section, registered by the
- * constructor every instrumented file emits (many files, one object: deduped
- * by base). C++ sites live outside the section and are listed at their first
- * call, when every site gets its number (the index of its per-thread slots,
- * see thread-counters.c). Walking a section steps by the record's size but
- * checks the magic and, where a tool put padding between records, moves on
- * by the records' alignment instead.
+ * An object is known by its load base and path. Its C sites sit in its
+ * "memstats" section, registered by the constructor every instrumented file
+ * emits (many files, one object: deduped by base). C++ sites live outside
+ * any section and are listed at their first call, when every site gets its
+ * number (the index of its per-thread slots, see counters.c). Walking a
+ * section steps by the record's size but checks the magic and, where a tool
+ * put padding between records, moves on by the records' alignment instead.
  *
  * When an object is unloaded (dlclose), its sites are copied out, strings
- * included; an object loaded again gets new sites, and reports add the rows
- * of one site up (merge_rows). Reads of site memory happen under the lock,
- * so an object cannot be unmapped under a report; a snapshot copies the
- * strings out, and the report is written after the lock is released.
- * Nothing that takes ld.so's lock (dladdr), runs user code or writes a
- * report happens under it.
+ * included (kept); loaded again from the same path, its sites take back
+ * their numbers and counts from those copies. The executable is never
+ * unloaded: its sites are read where they are, at exit too. Reads of site
+ * memory happen under the lock, so an object cannot be unmapped under a
+ * report. Nothing that takes ld.so's lock (dladdr), runs user code or
+ * writes a report happens under it: callers ask ld.so first.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -26,28 +28,44 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "memstats-int.h"
+#include "internal.h"
 
 struct object {
-	const void *base;                 /* dli_fbase while loaded; NULL once retired */
+	const void *base;                 /* dli_fbase while loaded; NULL once unloaded */
 	char *name;                       /* its path (ours) */
 	struct memstats_site *start, *stop; /* its section, while loaded */
 	struct memstats_site *kept;       /* copies of its sites from earlier lives, sorted */
 	size_t nkept;                     /* (magic 0: taken back by a site of this life) */
-	int retired;                      /* unloaded */
+	int unloaded;
 	int executable;                   /* the program itself: never unloaded */
 };
 
-struct listed {                           /* a C++ site, listed at its first call */
+struct late_site {                        /* a site outside any section (C++), listed at its first call */
 	struct memstats_site *site;
 	size_t obj;                       /* index in objects[] */
 };
 
-static pthread_mutex_t first_lock, *lock = &first_lock; /* recursive: set up by registry_init() */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct object *objects;
 static size_t nobjects, cap_objects;
-static struct listed *listed;
-static size_t nlisted, cap_listed;
+static struct late_site *late;
+static size_t nlate, cap_late;
+static struct memstats_site **by_id;      /* by_id[id]: the site (or its copy) */
+static unsigned int next_id = 1;
+static size_t cap_by_id;
+struct thread *registry_threads;
+
+/* Only locks: start-up is the entry points' business (init.c). Across a
+ * fork, fork.c holds it; the child, one thread, releases it. */
+void registry_lock(void)
+{
+	pthread_mutex_lock(&lock);
+}
+
+void registry_unlock(void)
+{
+	pthread_mutex_unlock(&lock);
+}
 
 /* array with room for one more than its n elements of size (*cap of them),
  * or NULL if out of memory (array is then untouched). */
@@ -110,14 +128,14 @@ static ssize_t object_at(const void *base, const char *name, int executable)
 	char *copy;
 
 	for (size_t i = 0; i < nobjects; i++) {
-		if (!objects[i].retired && objects[i].base == base)
+		if (!objects[i].unloaded && objects[i].base == base)
 			return (ssize_t)i;
 	}
 	/* loaded again: the same object, whose sites take back their numbers
 	 * and counts from the copies of its last life (take_kept()) */
 	for (size_t i = 0; i < nobjects; i++) {
-		if (objects[i].retired && strcmp(objects[i].name, name) == 0) {
-			objects[i].retired = 0;
+		if (objects[i].unloaded && strcmp(objects[i].name, name) == 0) {
+			objects[i].unloaded = 0;
 			objects[i].base = base;
 			return (ssize_t)i;
 		}
@@ -137,14 +155,14 @@ static ssize_t object_at(const void *base, const char *name, int executable)
 
 static void take_kept(struct object *o, struct memstats_site *s);
 
-void memstats__register(struct memstats_site *start, struct memstats_site *stop, const void *anchor)
+void registry_add_section(struct memstats_site *start, struct memstats_site *stop, const void *anchor)
 {
 	char name[PATH_MAX];
 	int executable;
 	const void *base = object_of(anchor, name, sizeof(name), &executable);
 	ssize_t i;
 
-	registry_hold();
+	registry_lock();
 	i = object_at(base, name, executable);
 	if (i < 0)
 		warnf_fd(2, "memstats: out of memory: the sites of one object will not be reported\n");
@@ -154,16 +172,16 @@ void memstats__register(struct memstats_site *start, struct memstats_site *stop,
 		for_each_section_site(s, &objects[i])
 			take_kept(&objects[i], s);
 	}
-	registry_release();
+	registry_unlock();
 }
 
-/* A C++ record is made blank (see MEMSTATS_SITE_ in memstats.h): its first
- * call describes it, once, under the lock; the magic, stored last, says it
- * is done. */
-void memstats__describe(struct memstats_site *s, const char *file, unsigned int line, const char *func,
-			unsigned int op, const char *api, const char *type)
+/* A C++ record is made blank (see MEMSTATS_SITE_ in memstats/sites.h): its
+ * first call describes it, once, under the lock; the magic, stored last,
+ * says it is done. */
+void registry_describe(struct memstats_site *s, const char *file, unsigned int line, const char *func,
+		       unsigned int op, const char *api, const char *type)
 {
-	registry_hold();
+	registry_lock();
 	if (!s->magic) {
 		s->line = line;
 		s->op = op;
@@ -174,41 +192,42 @@ void memstats__describe(struct memstats_site *s, const char *file, unsigned int 
 		s->type = type;
 		__atomic_store_n(&s->magic, MEMSTATS_SITE_MAGIC, __ATOMIC_RELEASE);
 	}
-	registry_release();
+	registry_unlock();
 }
 
-static struct memstats_site **by_id;      /* by_id[id]: the site (or its copy) */
-static unsigned int next_id = 1;
-static size_t cap_by_id;
+/* A site outside any section, at its first call: listed under its object
+ * (which may take back a number it had in an earlier life). Registry held. */
+static void list_late(struct memstats_site *s, const void *base, const char *name, int executable)
+{
+	struct late_site *more = grow(late, &cap_late, nlate, sizeof(*late));
+	ssize_t i = object_at(base, name, executable);
+
+	if (more)
+		late = more;
+	if (more && i >= 0) {
+		late[nlate++] = (struct late_site){ s, (size_t)i };
+		take_kept(&objects[i], s);
+	}
+}
 
 unsigned int site_id(struct memstats_site *s)
 {
 	unsigned int id = __atomic_load_n(&s->id, __ATOMIC_ACQUIRE);
+	int in_section = s->flags & MEMSTATS_SITE_IN_SECTION, executable = 0;
 	struct memstats_site **grown;
-
 	char name[PATH_MAX];
 	const void *base = NULL;
-	int executable = 0;
 
 	if (id)
 		return id;
-	if (!(s->flags & MEMSTATS_SITE_LISTED)) /* C++: which object, asked before locking */
+	if (!in_section) /* which object: asked before locking */
 		base = object_of(s, name, sizeof(name), &executable);
-	registry_hold(); /* may come first: a C++ static initializer allocates before our constructors */
+	registry_lock();
 	id = s->id;
 	if (!id && (grown = grow(by_id, &cap_by_id, next_id, sizeof(*by_id)))) {
 		by_id = grown;
-		if (!(s->flags & MEMSTATS_SITE_LISTED)) { /* C++: not in a section */
-			struct listed *more = grow(listed, &cap_listed, nlisted, sizeof(*listed));
-			ssize_t i = object_at(base, name, executable);
-
-			if (more)
-				listed = more;
-			if (more && i >= 0) {
-				listed[nlisted++] = (struct listed){ s, (size_t)i };
-				take_kept(&objects[i], s);
-			}
-		}
+		if (!in_section)
+			list_late(s, base, name, executable);
 		id = s->id;
 		if (!id) {
 			id = next_id++;
@@ -216,13 +235,18 @@ unsigned int site_id(struct memstats_site *s)
 			__atomic_store_n(&s->id, id, __ATOMIC_RELEASE);
 		}
 	}
-	registry_release();
+	registry_unlock();
 	return id;
 }
 
 struct memstats_site *registry_site_of_id(unsigned int id)
 {
 	return id < next_id ? by_id[id] : NULL;
+}
+
+unsigned int registry_ids(void)
+{
+	return next_id;
 }
 
 static char *dup_or_null(const char *s, int *fail)
@@ -308,8 +332,6 @@ static void take_kept(struct object *o, struct memstats_site *s)
 	}
 }
 
-typedef void (*site_fn)(struct memstats_site *s, const char *object, void *arg);
-
 /* Calls fn on every site of object i: in its section, listed, and kept
  * from earlier lives. Registry held. */
 static void walk_object(size_t i, site_fn fn, void *arg)
@@ -317,15 +339,14 @@ static void walk_object(size_t i, site_fn fn, void *arg)
 	if (objects[i].start)
 		for_each_section_site(s, &objects[i])
 			fn(s, objects[i].name, arg);
-	for (size_t l = 0; l < nlisted; l++)
-		if (listed[l].obj == i)
-			fn(listed[l].site, objects[i].name, arg);
+	for (size_t l = 0; l < nlate; l++)
+		if (late[l].obj == i)
+			fn(late[l].site, objects[i].name, arg);
 	for_each_kept_site(s, &objects[i])
 		fn(s, objects[i].name, arg);
 }
 
-/* Calls fn on every site. Registry held. */
-static void walk(site_fn fn, void *arg)
+void registry_walk(site_fn fn, void *arg)
 {
 	for (size_t i = 0; i < nobjects; i++)
 		walk_object(i, fn, arg);
@@ -374,14 +395,14 @@ static void forget_one(struct memstats_site *s, const char *object, void *arg)
 /* Replaces object i's sites, in its section and listed, and those kept
  * from earlier lives, by one sorted copy that owns its strings. On failure
  * they are dropped: lost, but nothing points into unmapped memory. */
-static void retire(size_t i)
+static void unload_object(size_t i)
 {
 	struct object *o = &objects[i];
 	struct copying c = { NULL, 0, 0 };
 	size_t n = 0, kept = 0;
 
 	walk_object(i, count_one, &n);
-	c.copy = aligned_alloc(MEMSTATS_SITE_ALIGN, (n ? n : 1) * sizeof(*c.copy));
+	c.copy = malloc((n ? n : 1) * sizeof(*c.copy));
 	if (c.copy)
 		walk_object(i, copy_one, &c);
 	if (!c.copy || c.fail) {
@@ -406,17 +427,17 @@ static void retire(size_t i)
 	o->kept = c.copy;
 	o->nkept = c.n;
 	o->start = o->stop = NULL;
-	for (size_t l = 0; l < nlisted; l++) /* the listed sites now live in the copy */
-		if (listed[l].obj != i)
-			listed[kept++] = listed[l];
-	nlisted = kept;
-	o->retired = 1;
+	for (size_t l = 0; l < nlate; l++) /* the late sites now live in the copy */
+		if (late[l].obj != i)
+			late[kept++] = late[l];
+	nlate = kept;
+	o->unloaded = 1;
 	o->base = NULL;
 }
 
 /* An object is being unloaded (dlclose), or the program exits: its sites
  * are copied out before its memory goes. The executable's never does. */
-void memstats__unregister(const void *anchor)
+void registry_unload(const void *anchor)
 {
 	char name[PATH_MAX];
 	int executable;
@@ -424,228 +445,38 @@ void memstats__unregister(const void *anchor)
 
 	if (executable)
 		return;
-	registry_hold();
+	registry_lock();
 	for (size_t i = 0; i < nobjects; i++) {
-		if (!objects[i].retired && objects[i].base == base) {
-			retire(i);
+		if (!objects[i].unloaded && objects[i].base == base) {
+			unload_object(i);
 			break;
 		}
 	}
-	registry_release();
+	registry_unlock();
 }
 
 size_t registry_objects(void)
 {
-	registry_hold();
-	size_t n = nobjects;
-	registry_release();
+	size_t n;
+
+	registry_lock();
+	n = nobjects;
+	registry_unlock();
 	return n;
 }
 
-static void snapshot_site(struct memstats_row *r, const struct memstats_site *s, const char *object)
+void registry_add_thread(struct thread *t)
 {
-	r->file = s->file;
-	r->line = s->line;
-	r->func = s->func;
-	r->op = op_name(s->op);
-	r->api = s->api;
-	r->type = s->type;
-	r->object = object;
-	slots_total(s, &r->c);
-	track_snapshot_row(__atomic_load_n(&s->id, __ATOMIC_RELAXED), &r->live);
+	t->next = registry_threads;
+	registry_threads = t;
 }
 
-struct fill {
-	struct memstats_row *rows;
-	size_t n, max;
-};
-
-static void fill_one(struct memstats_site *s, const char *object, void *arg)
+void registry_remove_thread(struct thread *t)
 {
-	struct fill *f = arg;
-
-	if (f->n < f->max)
-		snapshot_site(&f->rows[f->n++], s, object);
-}
-
-/* Rows of one site, in one object, sort next to each other. */
-static int cmp_key(const void *pa, const void *pb)
-{
-	const struct memstats_row *a = pa, *b = pb;
-	int d = str_cmp(a->object, b->object);
-
-	return d ? d : row_cmp_site(a, b);
-}
-
-/* One row per site: a reloaded object's live sites and its earlier life's
- * copy are the same sites, so they are added up. */
-static size_t merge_rows(struct memstats_row *rows, size_t n)
-{
-	size_t k = 0;
-
-	qsort(rows, n, sizeof(*rows), cmp_key);
-	for (size_t i = 0; i < n; i++) {
-		if (k && cmp_key(&rows[k - 1], &rows[i]) == 0) {
-			counters_add(&rows[k - 1].c, &rows[i].c);
-			live_add(&rows[k - 1].live, &rows[i].live);
-		} else
-			rows[k++] = rows[i];
-	}
-	return k;
-}
-
-/* Points a row's strings at copies in *buf (advanced past them), so that
- * the row outlives the lock. */
-static void own_strings(struct memstats_row *r, char **buf)
-{
-	const char **fields[] = { &r->file, &r->func, &r->api, &r->type, &r->object };
-
-	for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
-		if (*fields[k]) {
-			size_t len = strlen(*fields[k]) + 1;
-
-			memcpy(*buf, *fields[k], len);
-			*fields[k] = *buf;
-			*buf += len;
+	for (struct thread **p = &registry_threads; *p; p = &(*p)->next) {
+		if (*p == t) {
+			*p = t->next;
+			return;
 		}
 	}
-}
-
-static size_t strings_size(const struct memstats_row *r)
-{
-	const char *fields[] = { r->file, r->func, r->api, r->type, r->object };
-	size_t n = 0;
-
-	for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
-		n += fields[k] ? strlen(fields[k]) + 1 : 0;
-	return n;
-}
-
-ssize_t registry_snapshot(struct memstats_row **rows, char **strings)
-{
-	struct fill f = { NULL, 0, 0 };
-	size_t n, size = 0;
-	char *p;
-
-	registry_hold();
-	walk(count_one, &f.max);
-	f.rows = malloc((f.max ? f.max : 1) * sizeof(*f.rows));
-	if (!f.rows) {
-		registry_release();
-		errno = ENOMEM;
-		return -1;
-	}
-	track_snapshot_begin(next_id);
-	walk(fill_one, &f);
-	track_snapshot_end();
-	n = merge_rows(f.rows, f.n);
-	/* the rows get their own copies of the strings, which a dlclose could
-	 * unmap once the lock is released */
-	for (size_t i = 0; i < n; i++)
-		size += strings_size(&f.rows[i]);
-	*strings = p = malloc(size ? size : 1);
-	for (size_t i = 0; p && i < n; i++)
-		own_strings(&f.rows[i], &p);
-	registry_release();
-	if (!*strings) {
-		free(f.rows);
-		errno = ENOMEM;
-		return -1;
-	}
-	*rows = f.rows;
-	return (ssize_t)n;
-}
-
-void registry_hold(void)
-{
-	runtime_init(); /* sets the lock up the first time */
-	pthread_mutex_lock(lock);
-}
-
-void registry_release(void)
-{
-	pthread_mutex_unlock(lock);
-}
-
-memstats_size_t memstats_foreach_site(int (*fn)(const struct memstats_row *row, void *arg), void *arg)
-{
-	struct memstats_row *rows;
-	char *strings;
-	ssize_t n = registry_snapshot(&rows, &strings);
-	size_t i;
-
-	if (n < 0)
-		return 0;
-	/* fn runs without the lock: it may allocate, dlopen, ... */
-	for (i = 0; i < (size_t)n; i++) {
-		if (fn(&rows[i], arg)) {
-			i++;
-			break;
-		}
-	}
-	free(strings);
-	free(rows);
-	return i;
-}
-
-static void zero_one(struct memstats_site *s, const char *object, void *arg)
-{
-	(void)object;
-	(void)arg;
-	slots_reset(s);
-}
-
-void memstats_reset(void)
-{
-	registry_hold();
-	walk(zero_one, NULL);
-	if (track_on)
-		track_reset_peaks();
-	registry_release();
-}
-
-/* fork: the child gets the lock free and the registry whole, whatever
- * another thread of the parent was doing. */
-static void before_fork(void)
-{
-	registry_hold();
-}
-
-static void after_fork_parent(void)
-{
-	registry_release();
-}
-
-static void init_lock(pthread_mutex_t *l)
-{
-	pthread_mutexattr_t attr;
-
-	pthread_mutexattr_init(&attr);
-	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-	pthread_mutex_init(l, &attr);
-	pthread_mutexattr_destroy(&attr);
-}
-
-/* The child gets a fresh lock, the registry being whole: the old one is held
- * by the forking thread under its parent's identity, which a recursive mutex
- * (and TSan) would go on seeing. Its few bytes per fork are not worth
- * reclaiming. */
-static void after_fork_child(void)
-{
-	pthread_mutex_t *fresh = malloc(sizeof(*fresh));
-
-	init_lock(fresh ? fresh : lock);
-	if (fresh)
-		lock = fresh;
-	slots_after_fork();
-	if (track_on)
-		track_after_fork();
-}
-
-/* Once, before any use of the lock (runtime_init() sees to it). */
-void registry_init(void)
-{
-	init_lock(&first_lock);
-	slots_init();
-	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }

@@ -1,97 +1,80 @@
-/* report-text.c - the table a person reads: one aligned row per site, then
- * totals and the BALANCE line (then, with tracking, report-live.c's part).
+/* report-text.c - the report a person reads: a header line, one aligned row
+ * per site (text-table.c), the TOTAL and BALANCE lines and, with tracking,
+ * the live memory section: the sites still holding blocks, most live bytes
+ * first, with how old those blocks are (at exit, the leaks).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "memstats-int.h"
+#include "internal.h"
 
-enum col { C_SITE, C_FUNC, C_OP, C_API, C_TYPE, C_CALLS, C_BYTES, C_AVG, C_FAILED, C_ALLOC, C_FREE, NCOLS };
+/* ---- cells ---------------------------------------------------------------- */
 
-static const char *const heads[NCOLS] = {
-	"site", "function", "op", "api", "type", "calls", "bytes", "bytes/call", "failed", "alloc_bytes", "free_bytes",
-};
+static void site_cell(const struct memstats_row *r, const struct column *col, struct cell *out)
+{
+	(void)r;
+	(void)col;
+	*out = (struct cell){ .kind = CELL_SITE };
+}
 
-#define FIRST_NUMERIC C_CALLS
+/* A string field of the row, at col->arg. */
+static void text_cell(const struct memstats_row *r, const struct column *col, struct cell *out)
+{
+	*out = (struct cell){ .kind = CELL_TEXT, .text = *(const char *const *)(const void *)((const char *)r + col->arg) };
+}
 
-/* requested bytes per call; a free requests none, so its freed bytes */
-static memstats_u64 per_call(const struct memstats_row *r)
+/* A number field of the row, at col->arg. */
+static void number_cell(const struct memstats_row *r, const struct column *col, struct cell *out)
+{
+	*out = (struct cell){ .kind = CELL_NUMBER,
+			      .number = *(const memstats_u64 *)(const void *)((const char *)r + col->arg) };
+}
+
+/* Requested bytes per call, rounded; a free requests none, so its freed
+ * bytes. Not a sum: blank on the TOTAL line (its row has no op). */
+static void per_call_cell(const struct memstats_row *r, const struct column *col, struct cell *out)
 {
 	memstats_u64 b = r->op && strcmp(r->op, "free") == 0 ? r->c.free_bytes : r->c.bytes;
 
-	return r->c.calls ? (b + r->c.calls / 2) / r->c.calls : 0;
-}
-
-static memstats_u64 number(const struct memstats_row *r, enum col c)
-{
-	switch (c) {
-	case C_CALLS: return r->c.calls;
-	case C_BYTES: return r->c.bytes;
-	case C_AVG: return per_call(r);
-	case C_FAILED: return r->c.failed;
-	case C_ALLOC: return r->c.alloc_bytes;
-	default: return r->c.free_bytes;
-	}
-}
-
-static const char *text(const struct memstats_row *r, enum col c)
-{
-	const char *s = c == C_FUNC ? r->func : c == C_OP ? r->op : c == C_API ? r->api : r->type;
-
-	return s ? s : "-";
-}
-
-size_t site_len(const struct memstats_row *r)
-{
-	return strlen(r->file ? r->file : "?") + 1 + u64_len(r->line);
-}
-
-void w_site(struct writer *w, const struct memstats_row *r, size_t width)
-{
-	w_str(w, r->file ? r->file : "?");
-	w_put(w, ":", 1);
-	w_u64(w, r->line);
-	w_pad(w, ' ', width - site_len(r));
-}
-
-void w_left(struct writer *w, const char *s, size_t width)
-{
-	w_str(w, s);
-	w_pad(w, ' ', width - strlen(s));
-}
-
-void w_head(struct writer *w, const char *name, size_t width, int right)
-{
-	if (right)
-		w_pad(w, ' ', width - strlen(name));
-	w_str(w, name);
-	if (!right)
-		w_pad(w, ' ', width - strlen(name));
-}
-
-void w_right(struct writer *w, memstats_u64 v, size_t width)
-{
-	w_pad(w, ' ', width - u64_len(v));
-	w_u64(w, v);
-}
-
-static size_t cell_len(const struct memstats_row *r, enum col c)
-{
-	if (c == C_SITE)
-		return site_len(r);
-	if (c < FIRST_NUMERIC)
-		return strlen(text(r, c));
-	return u64_len(number(r, c));
-}
-
-static void cell(struct writer *w, const struct memstats_row *r, enum col c, size_t width)
-{
-	if (c == C_SITE)
-		w_site(w, r, width);
-	else if (c < FIRST_NUMERIC)
-		w_left(w, text(r, c), width);
+	(void)col;
+	if (!r->op)
+		*out = (struct cell){ .kind = CELL_BLANK };
 	else
-		w_right(w, number(r, c), width);
+		*out = (struct cell){ .kind = CELL_NUMBER, .number = r->c.calls ? (b + r->c.calls / 2) / r->c.calls : 0 };
+}
+
+static void age_cell(const struct memstats_row *r, const struct column *col, struct cell *out)
+{
+	*out = (struct cell){ .kind = CELL_NUMBER, .number = r->live.age_blocks[col->arg] };
+}
+
+#define TEXT_COLUMN(head, field) { head, 0, text_cell, offsetof(struct memstats_row, field) }
+
+/* ---- the site table ------------------------------------------------------- */
+
+/* site, function, op, api, type (if any row has one), then the counters in
+ * their order (MEMSTATS_COUNTERS), bytes/call after bytes. */
+static size_t site_columns(const struct report *rep, struct column *cols)
+{
+	static const struct column text[] = {
+		{ "site", 0, site_cell, 0 }, TEXT_COLUMN("function", func), TEXT_COLUMN("op", op),
+		TEXT_COLUMN("api", api), TEXT_COLUMN("type", type),
+	};
+	size_t n = 0;
+	int typed = 0;
+
+	for (size_t i = 0; i < rep->nrows && !typed; i++)
+		typed = rep->rows[i].type != NULL;
+	for (size_t i = 0; i < NELEM(text); i++)
+		if (text[i].get != text_cell || text[i].arg != offsetof(struct memstats_row, type) || typed)
+			cols[n++] = text[i];
+	for (size_t i = 0; i < ncounter_fields; i++) {
+		cols[n++] = (struct column){ counter_fields[i].name, 1, number_cell, counter_fields[i].offset };
+		if (counter_fields[i].offset == offsetof(struct memstats_row, c.bytes))
+			cols[n++] = (struct column){ "bytes/call", 1, per_call_cell, 0 };
+	}
+	return n;
 }
 
 static void header_line(const struct report *rep, struct writer *w)
@@ -113,7 +96,7 @@ static void header_line(const struct report *rep, struct writer *w)
 		w_str(w, "\"");
 	}
 	w_str(w, ", sorted by ");
-	w_str(w, (unsigned)rep->opt.sort < 3 ? sorts[rep->opt.sort] : "?");
+	w_str(w, (unsigned)rep->opt.sort < NELEM(sorts) ? sorts[rep->opt.sort] : "?");
 	if (rep->nrows < rep->nmatched) {
 		w_str(w, ", top ");
 		w_u64(w, rep->nrows);
@@ -122,65 +105,115 @@ static void header_line(const struct report *rep, struct writer *w)
 	w_str(w, "\n");
 }
 
-void report_text(const struct report *rep, struct writer *w)
+static void balance_line(const struct report *rep, struct writer *w)
 {
-	struct memstats_row total = { .c = rep->total };
-	size_t width[NCOLS];
-	int show[NCOLS];
-
-	for (int c = 0; c < NCOLS; c++) {
-		width[c] = strlen(heads[c]);
-		show[c] = c != C_TYPE;
-	}
-	for (size_t i = 0; i < rep->nrows; i++) {
-		if (rep->rows[i].type)
-			show[C_TYPE] = 1;
-		for (int c = 0; c < NCOLS; c++) {
-			size_t len = cell_len(&rep->rows[i], (enum col)c);
-			width[c] = len > width[c] ? len : width[c];
-		}
-	}
-	for (int c = FIRST_NUMERIC; c < NCOLS; c++) {
-		size_t len = u64_len(number(&total, (enum col)c));
-		width[c] = len > width[c] ? len : width[c];
-	}
-
-	header_line(rep, w);
-	for (int c = 0; c < NCOLS; c++) {
-		if (!show[c])
-			continue;
-		w_head(w, heads[c], width[c], c >= FIRST_NUMERIC);
-		w_str(w, c == NCOLS - 1 ? "\n" : "  ");
-	}
-	for (size_t i = 0; i < rep->nrows; i++) {
-		for (int c = 0; c < NCOLS; c++) {
-			if (!show[c])
-				continue;
-			cell(w, &rep->rows[i], (enum col)c, width[c]);
-			w_str(w, c == NCOLS - 1 ? "\n" : "  ");
-		}
-	}
-
-	/* totals: the label spans the text columns, bytes/call stays empty */
-	size_t label = 0;
-	for (int c = 0; c < FIRST_NUMERIC; c++)
-		label += show[c] ? width[c] + 2 : 0;
-	w_str(w, "TOTAL");
-	w_pad(w, ' ', label - 5);
-	for (int c = FIRST_NUMERIC; c < NCOLS; c++) {
-		if (c == C_AVG)
-			w_pad(w, ' ', width[c]);
-		else
-			cell(w, &total, (enum col)c, width[c]);
-		w_str(w, c == NCOLS - 1 ? "\n" : "  ");
-	}
 	w_str(w, "BALANCE ");
-	w_i64(w, report_balance(&rep->total));
+	w_i64(w, row_balance(&rep->total));
 	w_str(w, " bytes (alloc_bytes ");
 	w_u64(w, rep->total.alloc_bytes);
 	w_str(w, " - free_bytes ");
 	w_u64(w, rep->total.free_bytes);
 	w_str(w, "): usable bytes allocated by instrumented code and not freed by it\n");
+}
+
+/* ---- the live section ----------------------------------------------------- */
+
+static int by_live_bytes(const void *pa, const void *pb)
+{
+	const struct memstats_row *a = *(const struct memstats_row *const *)pa;
+	const struct memstats_row *b = *(const struct memstats_row *const *)pb;
+
+	if (a->live.bytes != b->live.bytes)
+		return a->live.bytes < b->live.bytes ? 1 : -1;
+	if (a->live.blocks != b->live.blocks)
+		return a->live.blocks < b->live.blocks ? 1 : -1;
+	return row_cmp_site(a, b);
+}
+
+/* An age bucket's head: age<1s, 1-10s, ..., >=1000s (MEMSTATS_AGES). */
+static const char *age_head(size_t b)
+{
+	static char heads[MEMSTATS_AGE_BUCKETS][32];
+
+	if (b == 0)
+		snprintf(heads[b], sizeof(heads[b]), "age<%us", track_age_min_s[1]);
+	else if (b + 1 == MEMSTATS_AGE_BUCKETS)
+		snprintf(heads[b], sizeof(heads[b]), ">=%us", track_age_min_s[b]);
+	else
+		snprintf(heads[b], sizeof(heads[b]), "%u-%us", track_age_min_s[b], track_age_min_s[b + 1]);
+	return heads[b];
+}
+
+static size_t live_columns(struct column *cols)
+{
+	static const struct column fixed[] = {
+		{ "site", 0, site_cell, 0 }, TEXT_COLUMN("function", func), TEXT_COLUMN("api", api),
+		{ "live_blocks", 1, number_cell, offsetof(struct memstats_row, live.blocks) },
+		{ "live_bytes", 1, number_cell, offsetof(struct memstats_row, live.bytes) },
+		{ "peak_bytes", 1, number_cell, offsetof(struct memstats_row, live.peak_bytes) },
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < NELEM(fixed); i++)
+		cols[n++] = fixed[i];
+	for (size_t b = 0; b < MEMSTATS_AGE_BUCKETS; b++)
+		cols[n++] = (struct column){ age_head(b), 1, age_cell, b };
+	return n;
+}
+
+static void live_summary(const struct report *rep, struct writer *w)
+{
+	w_str(w, "\nLIVE memory (leaks, if the program is exiting): ");
+	w_u64(w, rep->live.blocks);
+	w_str(w, " blocks, ");
+	w_u64(w, rep->live.bytes);
+	w_str(w, " bytes requested; peak ");
+	w_u64(w, rep->live.peak_bytes);
+	w_str(w, " bytes live at once; ");
+	w_u64(w, rep->foreign_frees);
+	w_str(w, " frees of blocks not allocated by instrumented code\n");
+}
+
+static void live_section(const struct report *rep, struct writer *w)
+{
+	const struct memstats_row **live = malloc((rep->nmatched ? rep->nmatched : 1) * sizeof(*live));
+	struct column cols[16];
+	size_t n = 0;
+
+	live_summary(rep, w);
+	if (!live) {
+		w_str(w, "(no memory to list the sites)\n");
+		return;
+	}
+	for (size_t i = 0; i < rep->nmatched; i++)
+		if (rep->rows[i].live.blocks)
+			live[n++] = &rep->rows[i];
+	qsort(live, n, sizeof(*live), by_live_bytes);
+	if (rep->opt.top && rep->opt.top < n)
+		n = rep->opt.top;
+	if (n)
+		table_write(w, cols, live_columns(cols), live, n, NULL);
+	free(live);
+}
+
+/* ---- the report ----------------------------------------------------------- */
+
+void report_text(const struct report *rep, struct writer *w)
+{
+	const struct memstats_row **rows = malloc((rep->nrows ? rep->nrows : 1) * sizeof(*rows));
+	struct memstats_row total = { .c = rep->total };
+	struct column cols[16];
+
+	header_line(rep, w);
+	if (!rows) {
+		w_str(w, "(no memory to list the sites)\n");
+		return;
+	}
+	for (size_t i = 0; i < rep->nrows; i++)
+		rows[i] = &rep->rows[i];
+	table_write(w, cols, site_columns(rep, cols), rows, rep->nrows, &total);
+	free(rows);
+	balance_line(rep, w);
 	if (rep->track)
-		report_live_text(rep, w);
+		live_section(rep, w);
 }

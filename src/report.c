@@ -1,18 +1,14 @@
-/* report.c - which rows a report holds, in which order, and their totals. */
+/* report.c - which rows a report holds, in which order, and their totals;
+ * and which format writes it. */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
 
-#include "memstats-int.h"
-
-int64_t report_balance(const struct memstats_counters *c)
-{
-	return (int64_t)(c->alloc_bytes - c->free_bytes);
-}
+#include "internal.h"
 
 static int has_counts(const struct memstats_row *r)
 {
-	return r->c.calls || r->c.failed || r->c.bytes || r->c.alloc_bytes || r->c.free_bytes || r->live.blocks;
+	return counters_any(&r->c) || r->live.blocks;
 }
 
 static int contains(const char *s, const char *needle)
@@ -26,68 +22,36 @@ static int matches(const struct memstats_row *r, const char *m)
 	       contains(r->type, m);
 }
 
-int str_cmp(const char *a, const char *b)
+/* What each sort ranks by: fields of the row (offsets), biggest first,
+ * then the site. A free site requests no bytes, so its freed bytes rank it
+ * by bytes. */
+#define KEY(field) offsetof(struct memstats_row, field)
+static const size_t *const sort_keys[] = {
+	[MEMSTATS_SORT_BYTES] = (const size_t[]){ KEY(c.bytes), KEY(c.free_bytes), KEY(c.calls), 0 },
+	[MEMSTATS_SORT_CALLS] = (const size_t[]){ KEY(c.calls), KEY(c.bytes), 0 },
+	[MEMSTATS_SORT_SITE] = (const size_t[]){ 0 },
+};
+
+static memstats_u64 key_value(const struct memstats_row *r, size_t offset)
 {
-	return strcmp(a ? a : "", b ? b : "");
+	return *(const memstats_u64 *)(const void *)((const char *)r + offset);
 }
 
-static int cmp_u64_desc(memstats_u64 a, memstats_u64 b)
-{
-	return a < b ? 1 : a > b ? -1 : 0;
-}
-
-int row_cmp_site(const struct memstats_row *a, const struct memstats_row *b)
-{
-	int d;
-
-	if ((d = str_cmp(a->file, b->file)))
-		return d;
-	if (a->line != b->line)
-		return a->line < b->line ? -1 : 1;
-	if ((d = str_cmp(a->api, b->api)))
-		return d;
-	if ((d = str_cmp(a->func, b->func)))
-		return d;
-	return str_cmp(a->type, b->type);
-}
-
-/* Biggest first. A free site requests no bytes, so its freed bytes rank it. */
-static int by_bytes(const void *pa, const void *pb)
+static int by_keys(const void *pa, const void *pb, void *arg)
 {
 	const struct memstats_row *a = pa, *b = pb;
-	int d;
 
-	if ((d = cmp_u64_desc(a->c.bytes, b->c.bytes)))
-		return d;
-	if ((d = cmp_u64_desc(a->c.free_bytes, b->c.free_bytes)))
-		return d;
-	if ((d = cmp_u64_desc(a->c.calls, b->c.calls)))
-		return d;
-	return row_cmp_site(a, b);
-}
+	for (const size_t *k = arg; *k; k++) {
+		memstats_u64 x = key_value(a, *k), y = key_value(b, *k);
 
-static int by_calls(const void *pa, const void *pb)
-{
-	const struct memstats_row *a = pa, *b = pb;
-	int d;
-
-	if ((d = cmp_u64_desc(a->c.calls, b->c.calls)))
-		return d;
-	if ((d = cmp_u64_desc(a->c.bytes, b->c.bytes)))
-		return d;
-	return row_cmp_site(a, b);
-}
-
-static int by_site(const void *a, const void *b)
-{
+		if (x != y)
+			return x < y ? 1 : -1;
+	}
 	return row_cmp_site(a, b);
 }
 
 void report_prepare(struct report *rep, struct memstats_row *rows, size_t n, const struct memstats_options *opt)
 {
-	static int (*const cmp[])(const void *, const void *) = {
-		[MEMSTATS_SORT_BYTES] = by_bytes, [MEMSTATS_SORT_CALLS] = by_calls, [MEMSTATS_SORT_SITE] = by_site,
-	};
 	size_t kept = 0;
 
 	memset(&rep->total, 0, sizeof(rep->total));
@@ -103,8 +67,8 @@ void report_prepare(struct report *rep, struct memstats_row *rows, size_t n, con
 		live_add(&rep->live, &rows[i].live);
 		rows[kept++] = rows[i];
 	}
-	if ((unsigned)opt->sort < sizeof(cmp) / sizeof(cmp[0]))
-		qsort(rows, kept, sizeof(*rows), cmp[opt->sort]);
+	if ((unsigned)opt->sort < NELEM(sort_keys))
+		qsort_r(rows, kept, sizeof(*rows), by_keys, (void *)sort_keys[opt->sort]);
 	rep->rows = rows;
 	rep->nmatched = kept;
 	rep->nrows = opt->top && opt->top < kept ? opt->top : kept;

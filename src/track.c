@@ -2,7 +2,7 @@
  * code allocated, until instrumented code frees it, with its site, size and
  * birth time; per site, the live blocks and bytes and their peak.
  *
- * Every thread has a tracker: its own table of the blocks it allocated
+ * Every thread has a tracker, in its state (thread.c): its own table of the blocks it allocated
  * (live-table.c), and its own share of each site's live blocks and bytes,
  * written without a lock or an atomic read-modify-write. A free looks in
  * the freeing thread's table first; a block from another thread is found
@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "memstats-int.h"
+#include "internal.h"
 
 #define FLUSH 16384                      /* bytes a share may hold unflushed */
 #define CHUNK_SITES 1024                 /* site_live records per chunk */
@@ -33,25 +33,18 @@ struct site_live {                       /* a site's flushed shares and peak; at
 	int64_t blocks, bytes, peak;
 };
 
-struct tracker {
-	struct live_table table;         /* blocks this thread allocated */
-	struct share *share;             /* by site id, [0, nshare) */
-	size_t nshare;
-	int64_t bytes;                   /* share of the process's live bytes */
-	struct tracker *next;
+int track_on;
+const unsigned int track_age_min_s[MEMSTATS_AGE_BUCKETS] = {
+#define AGE_(seconds) seconds,
+	MEMSTATS_AGES(AGE_)
+#undef AGE_
 };
 
-int track_on;
-unsigned int track_clock_skew;          /* added to the clock: tests move time on */
-
-static __thread struct tracker *mine __attribute__((tls_model("initial-exec")));
-static struct tracker *trackers;         /* every thread's; registry held */
 static struct live_table orphans;        /* blocks of threads gone; registry held */
 static struct site_live *chunks[MAX_CHUNKS];
 static int64_t live_bytes, peak_bytes;   /* the process's (flushed), atomics */
 static memstats_u64 foreign_frees;
-static pthread_key_t exit_key;
-static struct timespec start;
+static struct timespec clock_start;
 
 /* ---- time ---------------------------------------------------------------- */
 
@@ -67,18 +60,27 @@ static unsigned int clock_ticks(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (unsigned int)((ts.tv_sec - start.tv_sec) * 100 + (ts.tv_nsec - start.tv_nsec) / 10000000);
+	return (unsigned int)((ts.tv_sec - clock_start.tv_sec) * 100 + (ts.tv_nsec - clock_start.tv_nsec) / 10000000);
 }
+
+#ifdef MEMSTATS_TEST_HOOKS
+unsigned int track_clock_skew;
 
 static unsigned int skew(void)
 {
 	return __atomic_load_n(&track_clock_skew, __ATOMIC_RELAXED);
 }
+#else
+static unsigned int skew(void)
+{
+	return 0;
+}
+#endif
 
 /* Every allocation reads the coarse clock (a vDSO call, a few ns): a thread
  * of ours keeping a tick would be cheaper, but would make every tracked
  * process, and every forked child, multithreaded behind its back. */
-unsigned int track_now(void)
+static unsigned int track_now(void)
 {
 	return clock_ticks() + skew();
 }
@@ -86,21 +88,18 @@ unsigned int track_now(void)
 int track_age_bucket(unsigned int age_ticks)
 {
 	unsigned int s = age_ticks / track_ticks_per_s();
+	int b = 0;
 
-	return s < 1 ? 0 : s < 10 ? 1 : s < 100 ? 2 : s < 1000 ? 3 : 4;
+	while (b + 1 < MEMSTATS_AGE_BUCKETS && s >= track_age_min_s[b + 1])
+		b++;
+	return b;
 }
 
 /* ---- shares and peaks ---------------------------------------------------- */
 
 static int64_t get(const int64_t *v)
 {
-	return __atomic_load_n(v, __ATOMIC_RELAXED);
-}
-
-/* Only the owner writes a share: a relaxed load and store, no lock prefix. */
-static void put(int64_t *v, int64_t add)
-{
-	__atomic_store_n(v, get(v) + add, __ATOMIC_RELAXED);
+	return relaxed_get(v);
 }
 
 static void raise_peak(int64_t *peak, int64_t now)
@@ -143,7 +142,7 @@ static __attribute__((noinline)) struct share *share_grow(struct tracker *t, uns
 
 	if (id / CHUNK_SITES >= MAX_CHUNKS)
 		return NULL;
-	registry_hold(); /* a report reads the shares: it must not see them half copied */
+	registry_lock(); /* a report reads the shares: it must not see them half copied */
 	for (cap = t->nshare ? t->nshare : 64; cap <= id;)
 		cap *= 2;
 	grown = chunks_for(cap) == 0 ? calloc(cap, sizeof(*grown)) : NULL;
@@ -154,7 +153,7 @@ static __attribute__((noinline)) struct share *share_grow(struct tracker *t, uns
 		t->share = grown;
 		t->nshare = cap;
 	}
-	registry_release();
+	registry_unlock();
 	return grown ? &t->share[id] : NULL;
 }
 
@@ -193,7 +192,7 @@ static void account_alloc(struct tracker *t, const struct live *v)
 
 	if (!sh || !sl)
 		return;
-	put(&sh->blocks, 1);
+	relaxed_add(&sh->blocks, 1);
 	mine_now = get(&sh->bytes) + size;
 	__atomic_store_n(&sh->bytes, mine_now, __ATOMIC_RELAXED);
 	raise_peak(&sl->peak, get(&sl->bytes) + mine_now);
@@ -215,16 +214,16 @@ static void account_free(struct tracker *t, const struct live *v)
 
 	if (!sh || !sl)
 		return;
-	put(&sh->blocks, -1);
-	put(&sh->bytes, -size);
+	relaxed_add(&sh->blocks, -1);
+	relaxed_add(&sh->bytes, -size);
 	if (far(get(&sh->bytes)))
 		flush(sl, sh);
-	put(&t->bytes, -size);
+	relaxed_add(&t->bytes, -size);
 	if (far(get(&t->bytes)))
 		flush_process(t);
 }
 
-/* ---- trackers ------------------------------------------------------------ */
+/* ---- threads gone -------------------------------------------------------- */
 
 static void orphan_one(const struct live *v, void *arg)
 {
@@ -237,7 +236,7 @@ static void orphan_one(const struct live *v, void *arg)
 
 /* t's thread is gone: its shares go into the sites, its blocks to the
  * orphans. Registry held. */
-static void retire(struct tracker *t)
+void track_thread_gone(struct tracker *t)
 {
 	for (unsigned int id = 1; id < t->nshare; id++) {
 		struct site_live *sl = site_live(id);
@@ -247,64 +246,16 @@ static void retire(struct tracker *t)
 	}
 	flush_process(t);
 	live_each(&t->table, orphan_one, NULL);
-	for (struct tracker **p = &trackers; *p; p = &(*p)->next) {
-		if (*p == t) {
-			*p = t->next;
-			break;
-		}
-	}
 	live_free(&t->table);
 	free(t->share);
-	free(t);
-}
-
-static void thread_exit(void *arg)
-{
-	registry_hold();
-	retire(arg);
-	mine = NULL; /* a later block of this thread starts a new tracker */
-	registry_release();
-}
-
-static __attribute__((noinline)) struct tracker *tracker_new(void)
-{
-	struct tracker *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return NULL;
-	registry_hold();
-	t->next = trackers;
-	trackers = t;
-	registry_release();
-	mine = t;
-	pthread_setspecific(exit_key, t);
-	return t;
-}
-
-static struct tracker *tracker(void)
-{
-	struct tracker *t = mine;
-
-	return __builtin_expect(t != NULL, 1) ? t : tracker_new();
+	t->share = NULL;
+	t->nshare = 0;
 }
 
 void track_init(void)
 {
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &start);
-	pthread_key_create(&exit_key, thread_exit);
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &clock_start);
 	track_on = 1;
-}
-
-/* The forked child has one thread: the others' trackers retire now. */
-void track_after_fork(void)
-{
-	struct tracker *t = trackers, *next;
-
-	for (; t; t = next) {
-		next = t->next;
-		if (t != mine)
-			retire(t);
-	}
 }
 
 /* ---- the calls ----------------------------------------------------------- */
@@ -316,9 +267,9 @@ static void insert(struct tracker *t, const struct live *v)
 	if (live_full(&t->table)) {
 		int rc;
 
-		registry_hold(); /* no other thread is reading the table */
+		registry_lock(); /* no other thread is reading the table */
 		rc = live_rebuild(&t->table);
-		registry_release();
+		registry_unlock();
 		if (rc < 0)
 			return; /* not tracked: its free will count as foreign */
 	}
@@ -327,9 +278,8 @@ static void insert(struct tracker *t, const struct live *v)
 	account_alloc(t, v);
 }
 
-void track_alloc(struct memstats_site *s, void *p, memstats_u64 size)
+void track_alloc(struct tracker *t, struct memstats_site *s, void *p, memstats_u64 size)
 {
-	struct tracker *t = tracker();
 	unsigned int id = __atomic_load_n(&s->id, __ATOMIC_RELAXED);
 
 	if (t && id)
@@ -343,19 +293,17 @@ static int take(struct tracker *t, void *p, struct live *out)
 
 	if (t && live_take(&t->table, (uintptr_t)p, out))
 		return 1;
-	registry_hold();
+	registry_lock();
 	found = live_take(&orphans, (uintptr_t)p, out);
-	for (struct tracker *o = trackers; o && !found; o = o->next)
-		if (o != t)
-			found = live_take(&o->table, (uintptr_t)p, out);
-	registry_release();
+	for (struct thread *o = registry_threads; o && !found; o = o->next)
+		if (&o->tracker != t)
+			found = live_take(&o->tracker.table, (uintptr_t)p, out);
+	registry_unlock();
 	return found;
 }
 
-int track_take(void *p, struct live *saved)
+int track_take(struct tracker *t, void *p, struct live *saved)
 {
-	struct tracker *t = tracker();
-
 	if (!take(t, p, saved))
 		return 0;
 	if (t)
@@ -363,10 +311,8 @@ int track_take(void *p, struct live *saved)
 	return 1;
 }
 
-void track_restore(const struct live *saved)
+void track_restore(struct tracker *t, const struct live *saved)
 {
-	struct tracker *t = tracker();
-
 	if (t)
 		insert(t, saved);
 }
@@ -376,14 +322,12 @@ void track_foreign(void)
 	__atomic_add_fetch(&foreign_frees, 1, __ATOMIC_RELAXED);
 }
 
-int track_free(void *p)
+void track_free(struct tracker *t, void *p)
 {
 	struct live gone;
 
-	if (track_take(p, &gone))
-		return 1;
-	track_foreign();
-	return 0;
+	if (!track_take(t, p, &gone))
+		track_foreign();
 }
 
 /* ---- reports ------------------------------------------------------------- */
@@ -410,8 +354,8 @@ void track_snapshot_begin(unsigned int nids)
 	nages = ages ? nids : 0;
 	snapshot_now = clock_ticks() + skew();
 	live_each(&orphans, age_one, NULL);
-	for (struct tracker *t = trackers; t; t = t->next)
-		live_each(&t->table, age_one, NULL);
+	for (struct thread *t = registry_threads; t; t = t->next)
+		live_each(&t->tracker.table, age_one, NULL);
 }
 
 static memstats_u64 not_negative(int64_t v)
@@ -431,10 +375,10 @@ void track_snapshot_row(unsigned int id, struct memstats_live *out)
 		*out = ages[id];
 	blocks = get(&sl->blocks);
 	bytes = get(&sl->bytes);
-	for (struct tracker *t = trackers; t; t = t->next) {
-		if (id < t->nshare) {
-			blocks += get(&t->share[id].blocks);
-			bytes += get(&t->share[id].bytes);
+	for (struct thread *t = registry_threads; t; t = t->next) {
+		if (id < t->tracker.nshare) {
+			blocks += get(&t->tracker.share[id].blocks);
+			bytes += get(&t->tracker.share[id].bytes);
 		}
 	}
 	out->blocks = not_negative(blocks);
@@ -460,8 +404,8 @@ void track_reset_peaks(void)
 {
 	int64_t all = get(&live_bytes);
 
-	for (struct tracker *t = trackers; t; t = t->next)
-		all += get(&t->bytes);
+	for (struct thread *t = registry_threads; t; t = t->next)
+		all += get(&t->tracker.bytes);
 	__atomic_store_n(&peak_bytes, all, __ATOMIC_RELAXED);
 	for (unsigned int k = 0; k < MAX_CHUNKS && chunks[k]; k++) {
 		for (unsigned int i = 0; i < CHUNK_SITES; i++) {

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memstats-int.h"
+#include "internal.h"
 
 int usable_from_header;
 
@@ -59,7 +59,7 @@ static int under_valgrind_malloc(void)
 
 static int agrees(void *p)
 {
-	int ok = p && usable_from_chunk(p) == malloc_usable_size(p);
+	int ok = p && memstats_usable_(p) == malloc_usable_size(p);
 
 	free(p);
 	return ok;

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "memstats-int.h"
+#include "internal.h"
 
 void w_init(struct writer *w, int fd)
 {

@@ -144,15 +144,16 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	for (size_t i = 0; argc == 2 && i < sizeof(workloads) / sizeof(workloads[0]); i++) {
+	for (size_t i = 0; (argc == 2 || argc == 3) && i < sizeof(workloads) / sizeof(workloads[0]); i++) {
 		if (strcmp(argv[1], workloads[i].name) == 0) {
+			long n = argc == 3 ? atol(argv[2]) : workloads[i].n;
 			double t0 = now();
 
-			workloads[i].run(workloads[i].n);
+			workloads[i].run(n);
 			printf("%.4f\n", now() - t0);
 			return 0;
 		}
 	}
-	fprintf(stderr, "usage: %s tight|ring|threads|realistic|realloc\n", argv[0]);
+	fprintf(stderr, "usage: %s tight|ring|threads|realistic|realloc [ITERATIONS]\n", argv[0]);
 	return 2;
 }

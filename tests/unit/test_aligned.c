@@ -1,7 +1,7 @@
 /* test_aligned.c - aligned_round(): how the _safe variants pick an alignment. */
 #include <stdint.h>
 
-#include "memstats-int.h"
+#include "internal.h"
 #include "unit.h"
 
 static const struct {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "memstats-int.h"
+#include "internal.h"
 #include "unit.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))

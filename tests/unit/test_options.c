@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "memstats-int.h"
+#include "internal.h"
 #include "unit.h"
 
 /* The fake environment: "NAME=value" strings, NULL-terminated. config_parse

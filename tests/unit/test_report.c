@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memstats-int.h"
+#include "internal.h"
 #include "unit.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -288,9 +288,9 @@ START_TEST(test_balance)
 	/* frees of blocks allocated outside instrumented code */
 	const struct memstats_counters over = { .alloc_bytes = 100, .free_bytes = 300 };
 
-	ck_assert_int_eq(report_balance(&leak), 200);
-	ck_assert_int_eq(report_balance(&even), 0);
-	ck_assert_int_eq(report_balance(&over), -200);
+	ck_assert_int_eq(row_balance(&leak), 200);
+	ck_assert_int_eq(row_balance(&even), 0);
+	ck_assert_int_eq(row_balance(&over), -200);
 }
 END_TEST
 

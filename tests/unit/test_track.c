@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "memstats-int.h"
+#include "internal.h"
 #include "unit.h"
 
 /* ---- the table ------------------------------------------------------- */
@@ -139,7 +139,7 @@ static struct memstats_site s_thread = SITE(6, MALLOC, "malloc");
 static void tracking(void)
 {
 	setenv("MEMSTATS_OUTPUT", "off", 1); /* no report at the test's exit */
-	runtime_init();
+	runtime_enter();
 	track_init();
 }
 
@@ -149,7 +149,7 @@ static struct memstats_live live_at(unsigned int line)
 	struct memstats_row *rows;
 	char *strings;
 	struct memstats_live l;
-	ssize_t n = registry_snapshot(&rows, &strings);
+	ssize_t n = snapshot_take(&rows, &strings);
 	int found = 0;
 
 	ck_assert_int_ge(n, 0);

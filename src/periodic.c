@@ -1,4 +1,4 @@
-/* reporter.c - reports while the program runs: every MEMSTATS_INTERVAL
+/* periodic.c - reports while the program runs: every MEMSTATS_INTERVAL
  * seconds and whenever MEMSTATS_SIGNAL arrives, written by a thread of ours.
  *
  * The thread waits on a semaphore, with a timeout for the interval: no
@@ -6,15 +6,15 @@
  * The signal's handler only posts the semaphore (async-signal-safe),
  * whichever thread takes it. No descriptor is involved, so a daemon that
  * closes every descriptor it did not open, or dup2()s onto them, cannot
- * take the reporter's wake-up away. The thread blocks every signal, so it
- * never takes one the program expects, and writes through memstats_dump():
- * one report at a time, the one at exit last.
+ * take the thread's wake-up away. The thread blocks every signal, so it
+ * never takes one the program expects, and writes through dump_configured():
+ * one report at a time, the one at exit last (dump.c).
  *
  * The thread never lives across a fork(): it is stopped before (so the
  * program forks as the single-threaded process it may believe it is, which
  * is what POSIX and TSan ask of a child that goes on without exec),
  * started again in the parent, and started in the child only at the
- * child's first call into the runtime (reporter_resume()), never inside
+ * child's first call into the runtime (periodic_resume()), never inside
  * fork() itself. A signal that comes in between is kept by the semaphore.
  */
 #define _GNU_SOURCE
@@ -25,14 +25,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "memstats-int.h"
+#include "internal.h"
 
 static unsigned int interval;   /* seconds; 0: none */
 static sem_t wake;              /* posted by the handler, and to stop the thread */
 static pthread_t thread;
 static int running;             /* the thread runs: only the fork handlers and start-up change it */
 static int stopping;            /* asks the thread to return */
-int reporter_pending;           /* a forked child's thread is still to start */
+int periodic_pending;           /* a forked child's thread is still to start */
 
 /* Async-signal-safe, errno kept. */
 static void on_signal(int sig)
@@ -92,7 +92,7 @@ static int wait_wake(const struct timespec *next)
 	return rc;
 }
 
-static void *reporter_main(void *arg)
+static void *periodic_main(void *arg)
 {
 	struct timespec now, next;
 
@@ -106,10 +106,10 @@ static void *reporter_main(void *arg)
 		if (woken) {
 			while (sem_trywait(&wake) == 0) /* signals that came together: one report */
 				;
-			memstats_dump();
+			dump_configured();
 			continue;
 		}
-		memstats_dump();
+		dump_configured();
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		next = deadline_after(interval, &next);
 		if (!before(&now, &next)) /* a report slower than the period: skip, do not catch up */
@@ -126,7 +126,7 @@ static void start_thread(void)
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	__atomic_store_n(&stopping, 0, __ATOMIC_RELAXED);
-	rc = pthread_create(&thread, NULL, reporter_main, NULL);
+	rc = pthread_create(&thread, NULL, periodic_main, NULL);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc) {
 		warnf_fd(2, "memstats: no reports while running: cannot start a thread: %s\n", strerror(rc));
@@ -150,13 +150,13 @@ static void stop_thread(void)
 
 static int was_running; /* across one fork */
 
-static void before_fork(void)
+void periodic_fork_prepare(void)
 {
 	was_running = running;
 	stop_thread();
 }
 
-static void after_fork_parent(void)
+void periodic_fork_parent(void)
 {
 	if (was_running)
 		start_thread();
@@ -164,24 +164,24 @@ static void after_fork_parent(void)
 
 /* The child's calls stop counting inline until its first call into the
  * runtime has started its thread. */
-static void after_fork_child(void)
+void periodic_fork_child(void)
 {
 	if (was_running) {
-		__atomic_store_n(&reporter_pending, 1, __ATOMIC_RELAXED);
-		slots_inline_pause();
+		__atomic_store_n(&periodic_pending, 1, __ATOMIC_RELAXED);
+		thread_route_out();
 	}
 }
 
 /* The forked child's first call into the runtime: its own thread now. */
-void reporter_resume(void)
+void periodic_resume(void)
 {
-	if (__atomic_exchange_n(&reporter_pending, 0, __ATOMIC_RELAXED)) {
+	if (__atomic_exchange_n(&periodic_pending, 0, __ATOMIC_RELAXED)) {
 		start_thread();
-		slots_inline_resume();
+		thread_route_in();
 	}
 }
 
-void reporter_start(const struct config *cfg)
+void periodic_start(const struct config *cfg)
 {
 	struct sigaction sa;
 
@@ -189,10 +189,8 @@ void reporter_start(const struct config *cfg)
 		return;
 	interval = cfg->interval;
 	sem_init(&wake, 0, 0);
-	if (cfg->output != OUTPUT_OFF) {
+	if (cfg->output != OUTPUT_OFF)
 		start_thread();
-		pthread_atfork(before_fork, after_fork_parent, after_fork_child);
-	}
 	if (cfg->signal) {
 		/* installed even with the output off: the process asked for must go on */
 		memset(&sa, 0, sizeof(sa));

@@ -1,0 +1,33 @@
+/* fork.c - the one place that knows fork(): every lock of the runtime taken
+ * before it, in one written order, released after it in the reverse order,
+ * and each module's step in the child.
+ *
+ * Order: the periodic thread is stopped first (it takes both locks below,
+ * and no thread of ours may cross fork()), then the dump lock (a report
+ * being written finishes), then the registry lock (no site, number or
+ * thread state is half changed). The child is one thread: it releases what
+ * the forking thread took, after the other threads' states are folded.
+ */
+#include "internal.h"
+
+void fork_prepare(void)
+{
+	periodic_fork_prepare();
+	dump_fork_prepare();
+	registry_lock();
+}
+
+void fork_parent(void)
+{
+	registry_unlock();
+	dump_fork_parent();
+	periodic_fork_parent();
+}
+
+void fork_child(void)
+{
+	thread_after_fork_child();
+	registry_unlock();
+	dump_fork_child();
+	periodic_fork_child();
+}

@@ -1,0 +1,34 @@
+/* init.c - start-up, once: the settings, the usable-size check, tracking,
+ * the fork handlers and the periodic thread. Run by the first entry into
+ * the runtime (runtime_enter(): a constructor's registration, or an
+ * allocation from a C++ static initializer that comes before it), never
+ * hidden in a lock; the settings never change afterwards.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+int runtime_ready;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void start_once(void)
+{
+	/* secure_getenv: a setuid program must not be steered into writing
+	 * files by its caller's environment */
+	config_parse(&config, secure_getenv, 2);
+	usable_init();
+	if (config.track)
+		track_init();
+	/* tracking needs every call to reach the runtime */
+	counters_inline_ok = usable_from_header && !track_on;
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	periodic_start(&config);
+	__atomic_store_n(&runtime_ready, 1, __ATOMIC_RELEASE);
+}
+
+void runtime_start(void)
+{
+	pthread_once(&once, start_once);
+}

@@ -1,0 +1,467 @@
+/* internal.h - what the runtime's files share, grouped by the file that owns
+ * it, lowest layer first. A file calls only into the sections above its own
+ * (scripts/deps.sh draws the graph from the objects; make check fails on a
+ * cycle). One allocation, from the macro to the report:
+ *
+ *   memstats/sites.h   the site record and the inline counting
+ *   alloc.c ...        the out-of-line wrappers  -> count.c (one counted call)
+ *   count.c            -> thread.c (this thread's state) -> counters.c (its
+ *                      slot for the site), track.c (its live block)
+ *   api.c              memstats_dump() -> dump.c -> snapshot.c (rows, under
+ *                      registry.c's lock) -> report.c (order, totals) ->
+ *                      report-*.c (formats) -> output.c (where) -> writer.c
+ *
+ * The runtime is built with MEMSTATS_DISABLE, so the libc calls below are
+ * the real ones and the runtime never recurses into its own instrumentation.
+ */
+#ifndef MEMSTATS_INTERNAL_H
+#define MEMSTATS_INTERNAL_H
+
+#ifndef MEMSTATS_DISABLE
+#error "the runtime must be built with -DMEMSTATS_DISABLE"
+#endif
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "memstats.h"
+
+/* Internal names are hidden: reached without the GOT, never exported. */
+#pragma GCC visibility push(hidden)
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- relaxed access (header only) ---------------------------------------
+ * A value one thread writes and others read: a relaxed load and store
+ * compile to plain instructions, and keep the compiler (and TSan) from
+ * tearing or flagging them. No lock prefix: only the owner adds. */
+#define relaxed_get(p) __atomic_load_n((p), __ATOMIC_RELAXED)
+#define relaxed_add(p, v) __atomic_store_n((p), relaxed_get(p) + (v), __ATOMIC_RELAXED)
+
+/* The counters (MEMSTATS_COUNTERS in memstats.h), expanded. */
+static inline void counters_add(struct memstats_counters *t, const struct memstats_counters *c)
+{
+#define ADD_(name, meaning) t->name += relaxed_get(&c->name);
+	MEMSTATS_COUNTERS(ADD_)
+#undef ADD_
+}
+
+static inline void counters_sub(struct memstats_counters *t, const struct memstats_counters *c)
+{
+#define SUB_(name, meaning) t->name -= c->name;
+	MEMSTATS_COUNTERS(SUB_)
+#undef SUB_
+}
+
+static inline int counters_any(const struct memstats_counters *c)
+{
+#define ANY_(name, meaning) || c->name
+	return 0 MEMSTATS_COUNTERS(ANY_);
+#undef ANY_
+}
+
+/* ---- writer.c: buffered output to a file descriptor --------------------- */
+
+#define W_STALL_MS 10000                  /* a reader that takes nothing this long: given up on */
+
+struct writer {
+	int fd;
+	int err;                          /* first errno seen, 0 if none; ETIMEDOUT: stalled */
+	int stall_ms;                     /* how long a non-blocking fd may refuse every byte */
+	size_t len;
+	char buf[16384];
+};
+
+void w_init(struct writer *w, int fd);
+void w_put(struct writer *w, const char *s, size_t n);
+void w_str(struct writer *w, const char *s);
+void w_u64(struct writer *w, memstats_u64 v);
+void w_i64(struct writer *w, int64_t v);
+void w_pad(struct writer *w, char c, size_t n);
+void w_json_str(struct writer *w, const char *s);   /* quoted and escaped; NULL: null */
+void w_csv_str(struct writer *w, const char *s);    /* quoted when needed; NULL: empty */
+int w_flush(struct writer *w);                       /* 0, or -1 with errno */
+size_t u64_len(memstats_u64 v);
+
+/* ---- warn.c: one line on stderr ------------------------------------------ */
+
+/* One whole line to fd (if >= 0), cut to fit 512 bytes; never SIGPIPE. */
+void warnf_fd(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- usable.c: usable sizes ----------------------------------------------- */
+
+/* Whether glibc's chunk header (memstats_usable_ in memstats/sites.h) gives
+ * the exact malloc_usable_size() in this process: set once at start-up. */
+extern int usable_from_header;
+void usable_init(void);
+size_t usable_size_slow(void *p);
+
+static inline size_t usable_size(void *p)
+{
+	if (__builtin_expect(relaxed_get(&usable_from_header), 1))
+		return (size_t)memstats_usable_(p);
+	return usable_size_slow(p);
+}
+
+/* ---- live-table.c: live blocks by address -------------------------------- */
+
+#define LIVE_EMPTY 0
+#define LIVE_GONE 1
+
+struct live {
+	uintptr_t key;                    /* the block's address; LIVE_EMPTY or LIVE_GONE in a free slot */
+	memstats_u64 size;                /* bytes requested */
+	unsigned int id;                  /* the allocating site's number */
+	unsigned int born;                /* track_now() when allocated */
+};
+
+struct live_table {
+	struct live *e;                   /* e[0..mask], or NULL */
+	size_t mask;
+	size_t used;                      /* slots not empty (live or gone) */
+	unsigned int shift;               /* 64 - log2(mask + 1) */
+};
+
+/* Whether t must be rebuilt before the next live_put(): at most 3/4 full. */
+static inline int live_full(const struct live_table *t)
+{
+	return !t->e || (t->used + 1) * 4 > (t->mask + 1) * 3;
+}
+/* A new array for t's live entries, at most half full. 0, or -1 (t untouched). */
+int live_rebuild(struct live_table *t);
+/* Adds v (t must not be full). Returns 1 with *stale filled if an entry for
+ * the same address was there (replaced), else 0. */
+int live_put(struct live_table *t, const struct live *v, struct live *stale);
+/* Removes key's entry into *out: 1, or 0 if there is none. */
+int live_take(struct live_table *t, uintptr_t key, struct live *out);
+void live_each(const struct live_table *t, void (*fn)(const struct live *v, void *arg), void *arg);
+void live_free(struct live_table *t);   /* t empty again */
+
+/* ---- path-walk.c: where a report's path leads ---------------------------- */
+
+struct walk_end {
+	int dirfd;                        /* the directory of the file (O_PATH), the caller closes it */
+	int exists;                       /* the file is there: st is its lstat */
+	struct stat st;
+	char name[NAME_MAX + 1];          /* its name in dirfd */
+};
+
+/* Follows path to its file's directory, a component at a time, through no
+ * symbolic link that fs.protected_symlinks would refuse. 0, or -1 with
+ * errno set (EACCES for such a link, *why saying so). */
+int path_walk(const char *path, struct walk_end *end, const char **why);
+/* Whether fs.protected_symlinks lets follower follow a link owned by
+ * link_owner in directory dir. */
+int link_may_be_followed(uid_t link_owner, const struct stat *dir, uid_t follower);
+
+/* ---- options.c: the settings (MEMSTATS_*), read once ---------------------- */
+
+enum output_kind { OUTPUT_STDERR, OUTPUT_STDOUT, OUTPUT_OFF, OUTPUT_PATH };
+
+struct config {
+	struct memstats_options report;   /* report.match points into match[] */
+	enum output_kind output;
+	unsigned int interval;            /* MEMSTATS_INTERVAL: seconds between reports; 0: none */
+	int signal;                       /* MEMSTATS_SIGNAL: the signal that asks for one; 0: none */
+	int track;                        /* MEMSTATS_TRACK: live tracking */
+	char path[PATH_MAX];              /* OUTPUT_PATH: the template, %p unexpanded */
+	char match[256];
+};
+
+/* The process's settings: filled by start-up, read-only afterwards. */
+extern struct config config;
+
+typedef char *(*getenv_fn)(const char *name);
+
+/* Fills *cfg from the environment through get (secure_getenv in the
+ * runtime). A bad value writes one line naming it to warn_fd (if >= 0) and
+ * leaves the default. Returns the number of bad values. */
+int config_parse(struct config *cfg, getenv_fn get, int warn_fd);
+
+/* ---- registry.c: what the runtime knows, under its one lock -------------
+ * Every object (executable, shared object) and its sites; the number each
+ * site gets at its first call; every thread's state. The lock only locks;
+ * nothing under it calls into ld.so (dladdr), user code or a writer. */
+
+void registry_lock(void);
+void registry_unlock(void);
+
+/* A section of sites of the object holding anchor. */
+void registry_add_section(struct memstats_site *start, struct memstats_site *stop, const void *anchor);
+/* The object holding anchor is being unloaded (or the program exits). */
+void registry_unload(const void *anchor);
+/* A C++ record's description (memstats__describe). */
+void registry_describe(struct memstats_site *s, const char *file, unsigned int line, const char *func,
+		       unsigned int op, const char *api, const char *type);
+/* s's number, given at its first call (a site outside a section is listed
+ * then); 0 if out of memory. */
+unsigned int site_id(struct memstats_site *s);
+struct memstats_site *registry_site_of_id(unsigned int id);  /* registry held */
+unsigned int registry_ids(void);          /* one more than the highest number; registry held */
+size_t registry_objects(void);            /* objects registered so far */
+
+/* Calls fn on every site (in sections, listed, kept from unloaded objects),
+ * with the path of its object. Registry held. */
+typedef void (*site_fn)(struct memstats_site *s, const char *object, void *arg);
+void registry_walk(site_fn fn, void *arg);
+
+/* The threads' states (thread.c), listed here so that counting and tracking
+ * can read every thread's part without depending on thread.c. */
+struct thread;
+extern struct thread *registry_threads;   /* registry held */
+void registry_add_thread(struct thread *t);
+void registry_remove_thread(struct thread *t);
+
+/* ---- counters.c: the per-call counts, per thread -------------------------
+ * Every thread has its own slot per site number, written only by that
+ * thread. A site's count is its own counters plus every thread's slot. */
+
+struct slots {
+	size_t cap;                       /* c[0..cap) exist; numbers start at 1 */
+	struct memstats_counters *c;
+};
+
+/* Whether callers may count inline (memstats_tls_.limit > 0): set once at
+ * start-up. */
+extern int counters_inline_ok;
+
+/* sl's slot for s, making room first (registry taken then). NULL if out of
+ * memory: the call is then not counted, and the allocation still served. */
+struct memstats_counters *counters_slot_slow(struct slots *sl, struct memstats_site *s);
+static inline struct memstats_counters *counters_slot(struct slots *sl, struct memstats_site *s)
+{
+	unsigned int id = __atomic_load_n(&s->id, __ATOMIC_RELAXED);
+
+	if (__builtin_expect(id && id < sl->cap, 1))
+		return &sl->c[id];
+	return counters_slot_slow(sl, s);
+}
+/* What the callers' inline counting may use of this thread's sl (NULL: none,
+ * every call out of line). */
+void counters_publish(const struct slots *sl);
+void counters_fold(struct slots *sl);     /* a thread gone: its counts into the sites; registry held */
+void counters_total(const struct memstats_site *s, struct memstats_counters *out); /* registry held */
+void counters_reset(struct memstats_site *s); /* from now on s counts from zero; registry held */
+
+/* ---- track.c: live tracking (MEMSTATS_TRACK=1) ---------------------------- */
+
+struct share;
+struct tracker {                          /* a thread's part of the live blocks */
+	struct live_table table;          /* blocks this thread allocated */
+	struct share *share;              /* its share of each site's live blocks, by number */
+	size_t nshare;
+	int64_t bytes;                    /* its share of the process's live bytes */
+};
+
+extern int track_on;                      /* set once at start-up */
+void track_init(void);
+/* Block p, of size bytes requested at site s (counted already), is live. */
+void track_alloc(struct tracker *t, struct memstats_site *s, void *p, memstats_u64 size);
+/* Block p is about to be freed; a block not tracked counts as foreign. */
+void track_free(struct tracker *t, void *p);
+/* realloc: takes p's entry out before the call (1 if tracked), and puts it
+ * back if the call failed. */
+int track_take(struct tracker *t, void *p, struct live *saved);
+void track_restore(struct tracker *t, const struct live *saved);
+void track_foreign(void);                 /* a block not tracked was freed */
+void track_thread_gone(struct tracker *t); /* its blocks become orphans; registry held */
+unsigned int track_ticks_per_s(void);
+/* The age bucket (0..MEMSTATS_AGE_BUCKETS-1) of a block age_ticks old. */
+int track_age_bucket(unsigned int age_ticks);
+extern const unsigned int track_age_min_s[MEMSTATS_AGE_BUCKETS];
+
+/* For a snapshot (registry held): begin() walks the tables once (numbers
+ * below nids), row() fills a site's live data, end() frees what begin() made. */
+void track_snapshot_begin(unsigned int nids);
+void track_snapshot_row(unsigned int id, struct memstats_live *out);
+void track_snapshot_end(void);
+void track_totals(memstats_u64 *peak_bytes, memstats_u64 *foreign_frees);
+void track_reset_peaks(void);             /* registry held */
+
+/* ---- thread.c: one state per thread, for counting and tracking ----------- */
+
+struct thread {
+	struct slots slots;               /* counters.c */
+	struct tracker tracker;           /* track.c */
+	struct thread *next;              /* registry_threads */
+};
+
+/* This thread's state, made at its first counted call (then listed, and
+ * folded into the sites when the thread exits). NULL if out of memory. */
+extern __thread struct thread *thread_mine __attribute__((tls_model("initial-exec")));
+struct thread *thread_new(void);
+static inline struct thread *thread_get(void)
+{
+	struct thread *t = thread_mine;
+
+	return __builtin_expect(t != NULL, 1) ? t : thread_new();
+}
+void thread_after_fork_child(void);       /* the others are gone: folded */
+void thread_route_out(void);              /* this thread's calls out of line for a while */
+void thread_route_in(void);               /* and inline again */
+
+/* ---- rows.c: the fields of a report's rows, and their order ---------------- */
+
+/* The counters and the live fields as data, for the formats. */
+struct row_field {
+	const char *name;                 /* the JSON key and CSV column */
+	size_t offset;                    /* in struct memstats_row */
+};
+extern const struct row_field counter_fields[];
+extern const size_t ncounter_fields;
+extern const struct row_field live_fields[]; /* live_blocks, live_bytes, peak_live_bytes */
+extern const size_t nlive_fields;
+
+static inline memstats_u64 row_field_value(const struct memstats_row *r, const struct row_field *f)
+{
+	return *(const memstats_u64 *)(const void *)((const char *)r + f->offset);
+}
+
+int str_cmp(const char *a, const char *b);   /* strcmp, NULL as "" */
+/* Orders rows by file, line, then what tells two sites on one line apart. */
+int row_cmp_site(const struct memstats_row *a, const struct memstats_row *b);
+int64_t row_balance(const struct memstats_counters *c); /* alloc_bytes - free_bytes */
+void live_add(struct memstats_live *t, const struct memstats_live *l);
+
+/* ---- snapshot.c: every site as a row, taken under the lock ---------------- */
+
+/* One row per site, taken under the registry lock and returned without it:
+ * *rows and *strings (which the rows' strings point into) are malloc'd,
+ * the caller frees both. Returns the number of rows, or -1 with errno. */
+ssize_t snapshot_take(struct memstats_row **rows, char **strings);
+
+/* ---- text-table.c: aligned tables for people ------------------------------ */
+
+enum cell_kind { CELL_SITE, CELL_TEXT, CELL_NUMBER, CELL_BLANK };
+
+struct cell {
+	enum cell_kind kind;
+	const char *text;                 /* CELL_TEXT ("-" if NULL) */
+	memstats_u64 number;              /* CELL_NUMBER */
+};
+
+struct column {
+	const char *head;
+	int right;                        /* numbers: right-aligned */
+	/* row's cell (on the TOTAL line, only number cells are shown) */
+	void (*get)(const struct memstats_row *row, const struct column *col, struct cell *out);
+	size_t arg;                       /* for get: a field's offset, a bucket, ... */
+};
+
+/* A head line, one line per row, then a TOTAL line for total if not NULL.
+ * Text columns are left-aligned, numbers right-aligned, two spaces apart. */
+void table_write(struct writer *w, const struct column *cols, size_t ncols, const struct memstats_row *const *rows,
+		 size_t nrows, const struct memstats_row *total);
+
+/* ---- report.c, report-text.c, report-json.c, report-csv.c: a report ------- */
+
+struct report {
+	struct memstats_row *rows;        /* the rows to print, in order */
+	size_t nrows;
+	size_t nmatched;                  /* rows before MEMSTATS_TOP cut them */
+	size_t nsites;                    /* every site known */
+	struct memstats_counters total;   /* over the nmatched rows */
+	int track;                        /* live tracking is on: report live memory */
+	struct memstats_live live;        /* over the nmatched rows; peak_bytes: the process's */
+	memstats_u64 foreign_frees;
+	long pid;
+	const char *program;
+	struct memstats_options opt;
+};
+
+/* Filters (match, all), totals, sorts and cuts (top) rows[0..n) in place.
+ * The report borrows rows; opt->match is borrowed too. */
+void report_prepare(struct report *rep, struct memstats_row *rows, size_t n, const struct memstats_options *opt);
+int report_write(const struct report *rep, struct writer *w); /* in its format; 0 or -1 with errno */
+void report_text(const struct report *rep, struct writer *w);
+void report_json(const struct report *rep, struct writer *w);
+void report_csv(const struct report *rep, struct writer *w);
+
+/* ---- output.c: where a report goes ---------------------------------------- */
+
+/* Expands %p (pid), %n (seq, the report's number) and %% in tmpl into out.
+ * Returns 0, or -1 (ENAMETOOLONG). */
+int output_expand(const char *tmpl, long pid, unsigned long seq, char *out, size_t size);
+/* Writes rep to path: through a temporary file renamed into place for a
+ * regular file. 0, or -1 with errno set, and *why set when there is more to
+ * say than errno's text. */
+int output_to_path(const char *path, const struct report *rep, const char **why);
+/* The temporary name for name: name.tmp.PID.N, name cut to fit name_max. */
+void output_temp_name(const char *name, long pid, unsigned int seq, size_t name_max, char *out);
+
+/* ---- dump.c: writing a report now ----------------------------------------- */
+
+int dump_configured(void);                /* where MEMSTATS_OUTPUT says; 0 or -1 with errno */
+int dump_to_fd(int fd, const struct memstats_options *opt);
+void dump_fork_prepare(void);             /* fork.c: a report being written finishes first */
+void dump_fork_parent(void);
+void dump_fork_child(void);               /* the child numbers its reports from 0 */
+
+/* ---- periodic.c: reports while the program runs --------------------------- */
+
+void periodic_start(const struct config *cfg);
+/* A forked child's thread starts at its first call into the runtime. */
+extern int periodic_pending;
+void periodic_resume(void);
+void periodic_fork_prepare(void);         /* fork.c: no thread of ours crosses fork() */
+void periodic_fork_parent(void);
+void periodic_fork_child(void);
+
+/* ---- fork.c: every lock taken across fork(), in one order ------------------ */
+
+void fork_prepare(void);
+void fork_parent(void);
+void fork_child(void);
+
+/* ---- init.c: start-up, once, from the first entry into the runtime -------- */
+
+extern int runtime_ready;
+void runtime_start(void);
+
+/* Every entry point (count.c, api.c) calls this first: start-up the first
+ * time, and a forked child's pending work. */
+static inline void runtime_enter(void)
+{
+	if (__builtin_expect(!__atomic_load_n(&runtime_ready, __ATOMIC_ACQUIRE), 0))
+		runtime_start();
+	if (__builtin_expect(relaxed_get(&periodic_pending), 0))
+		periodic_resume();
+}
+
+/* ---- count.c: one counted call, out of line -------------------------------- */
+
+#define COUNT_NULL_FAILS 1u                /* a NULL result is a failure (malloc(0)'s is not) */
+
+/* An allocation call at site s that asked for req bytes and got p. */
+void count_alloc(struct memstats_site *s, memstats_u64 req, void *p, unsigned int flags);
+/* A free at site s of ptr (not NULL), before it is freed. */
+void count_free(struct memstats_site *s, void *ptr);
+
+/* realloc: begin before the call (the old block leaves the live table:
+ * once realloc returns, another thread may be given its address), end
+ * after it with its result. */
+struct realloc_count {
+	memstats_u64 old_usable;
+	int had_block;                    /* realloc(NULL, n) frees nothing */
+	int tracked;
+	struct live was;
+};
+void count_realloc_begin(struct realloc_count *rc, void *ptr);
+void count_realloc_end(struct memstats_site *s, const struct realloc_count *rc, memstats_u64 size, void *p);
+
+/* ---- ha-aligned.c ---------------------------------------------------------- */
+
+/* The smallest power of two >= align and >= sizeof(void *), or 0 if none. */
+size_t aligned_round(size_t align);
+
+/* ---- test hooks: only in the unit tests' build (-DMEMSTATS_TEST_HOOKS) ----- */
+#ifdef MEMSTATS_TEST_HOOKS
+extern unsigned int track_clock_skew;     /* track.c: ticks added to the clock */
+#endif
+
+#pragma GCC visibility pop
+
+#endif /* MEMSTATS_INTERNAL_H */
