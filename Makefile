@@ -14,6 +14,7 @@ SOVERSION  := 0
 
 PREFIX     ?= /usr/local
 LIBDIR     ?= $(PREFIX)/lib
+BINDIR     ?= $(PREFIX)/bin
 INCLUDEDIR ?= $(PREFIX)/include
 DESTDIR    ?=
 
@@ -27,7 +28,7 @@ SONAME     := libmemstats.so.$(SOVERSION)
 
 # The runtime is never built with its own macros.
 LIB_CFLAGS := -std=gnu11 -fPIC -fvisibility=hidden -Wall -Wextra -Wshadow -Iinclude -DMEMSTATS_DISABLE
-LIB_LIBS   := -pthread
+LIB_LIBS   := -pthread -ldl
 
 # How a user's code is built against this tree, as pkg-config says it once installed.
 INSTR_CFLAGS := -Iinclude -isystem include/memstats/wrap -include memstats.h
@@ -36,8 +37,14 @@ INSTR_LIBS   := -L$(B) -lmemstats -Wl,-rpath,$(abspath $(B)) -pthread
 CHECK_CFLAGS = $(shell pkg-config --cflags check)
 CHECK_LIBS   = $(shell pkg-config --libs check)
 
+PRELOAD    := $(B)/libmemstats-preload.so
+CLI        := $(B)/memstats
+
 .PHONY: all check check-unit check-integration check-header check-exports check-deps check-sanitize check-matrix bench demo install uninstall clean deps FORCE
-all: $(B)/libmemstats.a $(B)/libmemstats.so $(B)/memstats.pc
+all: $(B)/libmemstats.a $(B)/libmemstats.so $(B)/memstats.pc $(PRELOAD) $(CLI)
+ifeq ($(wildcard /usr/include/elfutils/libdwfl.h),)
+	@echo "note: built without elfutils' libdw headers (Debian libdw-dev): caller rows will have no file or line"
+endif
 
 # Rebuild when the compiler or its flags change.
 $(B)/flags: FORCE
@@ -51,9 +58,15 @@ $(B)/obj/%.o: src/%.c $(HEADERS) $(B)/flags
 # The archive holds one relocatable object whose internal (hidden) names are
 # made local: a static link sees only the public API, so a program may
 # define its own "config" or "track_on".
+# A static program has no dlopen: its symbols.c reads no DWARF (function
+# names from dladdr only), and draws no linker warning about dlopen.
 OBJCOPY    ?= objcopy
 NM         ?= nm
-$(B)/obj/libmemstats.o: $(OBJS)
+STATIC_OBJS := $(filter-out $(B)/obj/symbols.o,$(OBJS)) $(B)/obj/symbols-static.o
+$(B)/obj/symbols-static.o: src/symbols.c $(HEADERS) $(B)/flags
+	$(CC) $(CFLAGS) $(LIB_CFLAGS) -DMEMSTATS_STATIC_RUNTIME -c $< -o $@
+
+$(B)/obj/libmemstats.o: $(STATIC_OBJS)
 	$(CC) $(CFLAGS) -nostdlib -r $^ -o $@.r
 	$(OBJCOPY) --localize-hidden $@.r $@
 	rm -f $@.r
@@ -70,6 +83,16 @@ $(B)/libmemstats.so.$(VERSION): $(OBJS)
 $(B)/libmemstats.so: $(B)/libmemstats.so.$(VERSION)
 	ln -sf libmemstats.so.$(VERSION) $(B)/$(SONAME)
 	ln -sf libmemstats.so.$(VERSION) $@
+
+# The preload library: interposers that count through libmemstats.so, found
+# beside it ($ORIGIN). -fexceptions: a C++ new that throws unwinds through it.
+$(PRELOAD): src/preload/preload.c src/internal.h include/memstats.h $(B)/libmemstats.so $(B)/flags
+	$(CC) $(CFLAGS) -std=gnu11 -fPIC -shared -fexceptions -Wall -Wextra -Wshadow -Iinclude -Isrc -DMEMSTATS_DISABLE \
+		$< -o $@ -L$(B) -lmemstats -Wl,-rpath,'$$ORIGIN' -ldl
+
+# The memstats command.
+$(CLI): $(wildcard src/cli/*.c) $(B)/flags
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Wshadow -DMEMSTATS_LIBDIR='"$(LIBDIR)"' $(filter %.c,$^) -o $@
 
 # An rpath only where the dynamic linker would not look by itself.
 SYSTEM_LIBDIRS := /lib /usr/lib /lib64 /usr/lib64 /usr/local/lib
@@ -91,11 +114,15 @@ install: all
 	ln -sf libmemstats.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libmemstats.so
 	install -m 644 $(B)/memstats.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -m 755 $(PRELOAD) $(DESTDIR)$(LIBDIR)/
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(CLI) $(DESTDIR)$(BINDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/memstats.h $(DESTDIR)$(LIBDIR)/pkgconfig/memstats.pc
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/memstats
-	rm -f $(DESTDIR)$(LIBDIR)/libmemstats.a $(DESTDIR)$(LIBDIR)/libmemstats.so*
+	rm -f $(DESTDIR)$(LIBDIR)/libmemstats.a $(DESTDIR)$(LIBDIR)/libmemstats.so* $(DESTDIR)$(LIBDIR)/libmemstats-preload.so
+	rm -f $(DESTDIR)$(BINDIR)/memstats
 
 # ---- tests ---------------------------------------------------------------
 

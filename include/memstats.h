@@ -107,17 +107,29 @@ struct memstats_live {
 	memstats_u64 age_bytes[MEMSTATS_AGE_BUCKETS];  /* and their requested bytes */
 };
 
-/* One site as seen by memstats_foreach_site(): a snapshot of its counters. */
+/* One row of a report, as memstats_foreach_site() sees it: a snapshot.
+ * kind "site": a macro call site, its file, line and function from the
+ * compiler. kind "caller": calls attributed by return address (calls
+ * inside a declared wrapper, by the wrapper's caller; calls of code built
+ * without the header, under the preload library); file and line from
+ * debug information (NULL and 0 without it), func from it or the symbol
+ * table. */
+#define MEMSTATS_VIA_MAX 8
+
 struct memstats_row {
-	const char *file;
-	unsigned int line;
+	const char *file;          /* NULL: not known (a caller without debug information) */
+	unsigned int line;         /* 0 when file is NULL */
 	const char *func;
 	const char *op;            /* "malloc", "calloc", "realloc", "free", "strdup" or "strndup" */
 	const char *api;
 	const char *type;          /* NULL when the call names no type */
-	const char *object;        /* path of the executable or shared object holding the site */
+	const char *object;        /* path of the executable or shared object holding the call */
 	struct memstats_counters c;
 	struct memstats_live live; /* with MEMSTATS_TRACK=1 */
+	const char *kind;          /* "site" or "caller" (NULL: "site") */
+	memstats_u64 offset;       /* caller rows: the call's return address, an offset in object */
+	memstats_u64 func_offset;  /* caller rows: the same from the start of func */
+	const char *via[MEMSTATS_VIA_MAX]; /* the wrappers the call went through, outermost first; NULL after the last */
 };
 
 /* Writes a report where the report at exit goes (MEMSTATS_OUTPUT), shaped by

@@ -8,43 +8,45 @@
 
 #include "internal.h"
 
-int memstats_posix_memalign(struct memstats_site *s, void **ptr, size_t align, size_t size)
+#define PC __builtin_return_address(0)
+
+int memstats_posix_memalign(struct memstats_site *s, void **ptr, size_t align, size_t size, const void *ra)
 {
 	int rc = posix_memalign(ptr, align, size);
 
 	/* on failure *ptr is untouched: never read it */
-	count_alloc(s, size, rc ? NULL : *ptr, COUNT_NULL_FAILS);
+	count_alloc(s, size, rc ? NULL : *ptr, COUNT_NULL_FAILS, PC, ra);
 	return rc;
 }
 
-void *memstats_aligned_alloc(struct memstats_site *s, size_t align, size_t size)
+void *memstats_aligned_alloc(struct memstats_site *s, size_t align, size_t size, const void *ra)
 {
 	void *p = aligned_alloc(align, size);
 
-	count_alloc(s, size, p, COUNT_NULL_FAILS);
+	count_alloc(s, size, p, COUNT_NULL_FAILS, PC, ra);
 	return p;
 }
 
-void *memstats_memalign(struct memstats_site *s, size_t align, size_t size)
+void *memstats_memalign(struct memstats_site *s, size_t align, size_t size, const void *ra)
 {
 	void *p = memalign(align, size);
 
-	count_alloc(s, size, p, COUNT_NULL_FAILS);
+	count_alloc(s, size, p, COUNT_NULL_FAILS, PC, ra);
 	return p;
 }
 
-void *memstats_valloc(struct memstats_site *s, size_t size)
+void *memstats_valloc(struct memstats_site *s, size_t size, const void *ra)
 {
 	void *p = valloc(size);
 
-	count_alloc(s, size, p, COUNT_NULL_FAILS);
+	count_alloc(s, size, p, COUNT_NULL_FAILS, PC, ra);
 	return p;
 }
 
-void *memstats_pvalloc(struct memstats_site *s, size_t size)
+void *memstats_pvalloc(struct memstats_site *s, size_t size, const void *ra)
 {
 	void *p = pvalloc(size);
 
-	count_alloc(s, size, p, COUNT_NULL_FAILS);
+	count_alloc(s, size, p, COUNT_NULL_FAILS, PC, ra);
 	return p;
 }

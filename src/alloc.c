@@ -1,5 +1,7 @@
 /* alloc.c - the allocating wrappers: malloc, calloc, realloc, strdup,
- * strndup. Each makes the C library call and has count.c count it. */
+ * strndup. Each makes the C library call and has count.c count it, with
+ * its own return address (PC: where the call is) and the ra its caller's
+ * macro took (a wrapper's caller). */
 #define _GNU_SOURCE
 #include <malloc.h>
 #include <stdlib.h>
@@ -7,48 +9,50 @@
 
 #include "internal.h"
 
-void *memstats_malloc(struct memstats_site *s, size_t size)
+#define PC __builtin_return_address(0)
+
+void *memstats_malloc(struct memstats_site *s, size_t size, const void *ra)
 {
 	void *p = malloc(size);
 
-	count_alloc(s, size, p, size ? COUNT_NULL_FAILS : 0);
+	count_alloc(s, size, p, size ? COUNT_NULL_FAILS : 0, PC, ra);
 	return p;
 }
 
-void *memstats_calloc(struct memstats_site *s, size_t n, size_t size)
+void *memstats_calloc(struct memstats_site *s, size_t n, size_t size, const void *ra)
 {
 	size_t total;
 	int overflow = __builtin_mul_overflow(n, size, &total);
 	void *p = calloc(n, size);
 
 	/* an overflowing request has no byte count we could record honestly */
-	count_alloc(s, overflow ? 0 : total, p, overflow || total ? COUNT_NULL_FAILS : 0);
+	count_alloc(s, overflow ? 0 : total, p, overflow || total ? COUNT_NULL_FAILS : 0, PC, ra);
 	return p;
 }
 
-void *memstats_realloc(struct memstats_site *s, void *ptr, size_t size)
+void *memstats_realloc(struct memstats_site *s, void *ptr, size_t size, const void *ra)
 {
 	struct realloc_count rc;
 	void *p;
 
 	count_realloc_begin(&rc, ptr);
 	p = realloc(ptr, size);
-	count_realloc_end(s, &rc, size, p);
+	count_realloc_end(s, &rc, size, p, PC, ra);
 	return p;
 }
 
-char *memstats_strdup(struct memstats_site *s, const char *str)
+char *memstats_strdup(struct memstats_site *s, const char *str, const void *ra)
 {
 	size_t len = strlen(str) + 1;
 	char *p = malloc(len);
 
 	if (p)
 		memcpy(p, str, len);
-	count_alloc(s, len, p, COUNT_NULL_FAILS);
+	count_alloc(s, len, p, COUNT_NULL_FAILS, PC, ra);
 	return p;
 }
 
-char *memstats_strndup(struct memstats_site *s, const char *str, size_t n)
+char *memstats_strndup(struct memstats_site *s, const char *str, size_t n, const void *ra)
 {
 	size_t len = strnlen(str, n);
 	char *p = malloc(len + 1);
@@ -57,6 +61,6 @@ char *memstats_strndup(struct memstats_site *s, const char *str, size_t n)
 		memcpy(p, str, len);
 		p[len] = '\0';
 	}
-	count_alloc(s, len + 1, p, COUNT_NULL_FAILS);
+	count_alloc(s, len + 1, p, COUNT_NULL_FAILS, PC, ra);
 	return p;
 }

@@ -11,31 +11,66 @@
 void memstats__register(struct memstats_site *start, struct memstats_site *stop, const void *anchor)
 {
 	runtime_enter();
+	memstats__busy++;
 	registry_add_section(start, stop, anchor);
+	memstats__busy--;
 }
 
+/* Its callers resolved while the object is still there (wrapper sites in
+ * it, calls from it), then its sites copied out. */
 void memstats__unregister(const void *anchor)
 {
-	registry_unload(anchor);
+	uintptr_t base;
+
+	memstats__busy++;
+	base = registry_unload(anchor);
+	if (base)
+		callers_unloading(base);
+	memstats__busy--;
 }
 
 void memstats__describe(struct memstats_site *s, const char *file, unsigned int line, const char *func,
 			unsigned int op, const char *api, const char *type)
 {
 	runtime_enter();
+	memstats__busy++;
 	registry_describe(s, file, line, func, op, api, type);
+	memstats__busy--;
+}
+
+void memstats__preload_start(void)
+{
+	runtime_enter();
+}
+
+void memstats__preload_unloading(uintptr_t base)
+{
+	runtime_enter();
+	memstats__busy++;
+	callers_unloading(base);
+	memstats__busy--;
 }
 
 int memstats_dump(void)
 {
+	int rc;
+
 	runtime_enter();
-	return dump_configured();
+	memstats__busy++;
+	rc = dump_configured();
+	memstats__busy--;
+	return rc;
 }
 
 int memstats_dump_fd(int fd, const struct memstats_options *opts)
 {
+	int rc;
+
 	runtime_enter();
-	return dump_to_fd(fd, opts ? opts : &config.report);
+	memstats__busy++;
+	rc = dump_to_fd(fd, opts ? opts : &config.report);
+	memstats__busy--;
+	return rc;
 }
 
 void memstats_get_options(struct memstats_options *opts)
@@ -51,11 +86,18 @@ static void reset_one(struct memstats_site *s, const char *object, void *arg)
 	counters_reset(s);
 }
 
+static void reset_caller(const struct caller_row *row, void *arg)
+{
+	(void)arg;
+	counters_reset(row->site);
+}
+
 void memstats_reset(void)
 {
 	runtime_enter();
 	registry_lock();
 	registry_walk(reset_one, NULL);
+	callers_walk(reset_caller, NULL);
 	if (track_on)
 		track_reset_peaks();
 	registry_unlock();
@@ -69,7 +111,10 @@ memstats_size_t memstats_foreach_site(int (*fn)(const struct memstats_row *row, 
 	size_t i;
 
 	runtime_enter();
+	memstats__busy++;
+	callers_resolve_all();
 	n = snapshot_take(&rows, &strings);
+	memstats__busy--;
 	if (n < 0)
 		return 0;
 	/* fn runs without the lock: it may allocate, dlopen, ... */
@@ -79,7 +124,9 @@ memstats_size_t memstats_foreach_site(int (*fn)(const struct memstats_row *row, 
 			break;
 		}
 	}
+	memstats__busy++;
 	free(strings);
 	free(rows);
+	memstats__busy--;
 	return i;
 }

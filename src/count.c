@@ -1,10 +1,33 @@
 /* count.c - one counted call, out of line: the path of every wrapper
  * (alloc.c, free.c, alloc-aligned.c, ha-aligned.c) for the calls the inline
- * path in memstats/sites.h does not take: a site's first call, a new
- * thread, tracking, another allocator. The call's counters go to this
- * thread's slot for the site, its block to this thread's live table.
+ * path in memstats/sites.h does not take (a site's first call, a new
+ * thread, tracking, another allocator, a site inside a declared wrapper),
+ * and of every call the preload library sees. The call's record is its
+ * site, or a caller record (callers.c); its counters go to this thread's
+ * slot for that record, its block to this thread's live table.
  */
 #include "internal.h"
+
+/* Whether site s sits in a declared wrapper (its function's name says so):
+ * decided at its first call, before it gets a number. */
+static int in_wrapper(struct memstats_site *s)
+{
+	if (!wrapper_named(s->func))
+		return 0;
+	__atomic_fetch_or(&s->flags, MEMSTATS_SITE_WRAPPED, __ATOMIC_RELAXED);
+	return 1;
+}
+
+/* The record that counts a call at site s: s itself, or, inside a wrapper,
+ * the record of the wrapper's caller. pc: the call's return address; ra:
+ * the return address of the function holding the site. */
+static struct memstats_site *record_for(struct memstats_site *s, const void *pc, const void *ra)
+{
+	if (__builtin_expect(!(relaxed_get(&s->flags) & MEMSTATS_SITE_WRAPPED), 1) &&
+	    (__builtin_expect(relaxed_get(&s->id) != 0, 1) || !in_wrapper(s)))
+		return s;
+	return callers_record((uintptr_t)s, s, s->op, s->api, s->type, (uintptr_t)pc, (uintptr_t)ra);
+}
 
 /* An allocation call that asked for req bytes and got p. */
 static void add_alloc(struct memstats_counters *c, memstats_u64 req, void *p, unsigned int flags)
@@ -17,40 +40,49 @@ static void add_alloc(struct memstats_counters *c, memstats_u64 req, void *p, un
 		relaxed_add(&c->failed, 1);
 }
 
-/* This thread's slot for s (its state made first); NULL if out of memory:
- * the call is then not counted, and the allocation still served. */
-static struct memstats_counters *slot_of(struct thread *t, struct memstats_site *s)
+/* This thread's slot for record r; NULL if out of memory: the call is then
+ * not counted, and the allocation still served. */
+static struct memstats_counters *slot_of(struct thread *t, struct memstats_site *r)
 {
-	return t ? counters_slot(&t->slots, s) : NULL;
+	return t && r ? counters_slot(&t->slots, r) : NULL;
 }
 
-void count_alloc(struct memstats_site *s, memstats_u64 req, void *p, unsigned int flags)
+static void count_alloc_at(struct memstats_site *r, memstats_u64 req, void *p, unsigned int flags)
 {
-	struct thread *t;
-	struct memstats_counters *c;
+	struct thread *t = thread_get();
+	struct memstats_counters *c = slot_of(t, r);
 
-	runtime_enter();
-	t = thread_get();
-	if (!(c = slot_of(t, s)))
+	if (!c)
 		return;
 	add_alloc(c, req, p, flags);
 	if (track_on && p)
-		track_alloc(&t->tracker, s, p, req);
+		track_alloc(&t->tracker, r, p, req);
 }
 
-void count_free(struct memstats_site *s, void *ptr)
+static void count_free_at(struct memstats_site *r, void *ptr)
 {
-	struct thread *t;
-	struct memstats_counters *c;
+	struct thread *t = thread_get();
+	struct memstats_counters *c = slot_of(t, r);
 
-	runtime_enter();
-	t = thread_get();
-	if ((c = slot_of(t, s))) {
+	if (c) {
 		relaxed_add(&c->calls, 1);
 		relaxed_add(&c->free_bytes, usable_size(ptr));
 	}
 	if (track_on)
 		track_free(t ? &t->tracker : NULL, ptr);
+}
+
+void count_alloc(struct memstats_site *s, memstats_u64 req, void *p, unsigned int flags, const void *pc,
+		 const void *ra)
+{
+	runtime_enter();
+	count_alloc_at(record_for(s, pc, ra), req, p, flags);
+}
+
+void count_free(struct memstats_site *s, void *ptr, const void *pc, const void *ra)
+{
+	runtime_enter();
+	count_free_at(record_for(s, pc, ra), ptr);
 }
 
 void count_realloc_begin(struct realloc_count *rc, void *ptr)
@@ -66,10 +98,10 @@ void count_realloc_begin(struct realloc_count *rc, void *ptr)
 
 /* The old block is gone when realloc succeeded, or when it freed it for a
  * size of 0 (glibc returns NULL then); on failure it stays. */
-void count_realloc_end(struct memstats_site *s, const struct realloc_count *rc, memstats_u64 size, void *p)
+static void count_realloc_at(struct memstats_site *r, const struct realloc_count *rc, memstats_u64 size, void *p)
 {
 	struct thread *t = thread_get();
-	struct memstats_counters *c = slot_of(t, s);
+	struct memstats_counters *c = slot_of(t, r);
 	int gone = p || size == 0;
 
 	if (c) {
@@ -83,6 +115,53 @@ void count_realloc_end(struct memstats_site *s, const struct realloc_count *rc, 
 		track_restore(t ? &t->tracker : NULL, &rc->was);
 	else if (!rc->tracked && rc->had_block && gone)
 		track_foreign();
-	if (p && t)
-		track_alloc(&t->tracker, s, p, size);
+	if (p && t && r)
+		track_alloc(&t->tracker, r, p, size);
+}
+
+void count_realloc_end(struct memstats_site *s, const struct realloc_count *rc, memstats_u64 size, void *p,
+		       const void *pc, const void *ra)
+{
+	count_realloc_at(record_for(s, pc, ra), rc, size, p);
+}
+
+/* ---- the preload library's calls ----------------------------------------- */
+
+static const struct {
+	unsigned int op;
+	const char *api;
+} preload_apis[] = {
+#define API_(name, op, api) [PRELOAD_##name] = { MEMSTATS_OP_##op, api },
+	PRELOAD_APIS(API_)
+#undef API_
+};
+
+/* The record of a call of api from code at pc: its caller record. */
+static struct memstats_site *preload_record(unsigned int api, const void *pc)
+{
+	if (api >= NELEM(preload_apis))
+		return NULL;
+	return callers_record(api + 1, NULL, preload_apis[api].op, preload_apis[api].api, NULL, (uintptr_t)pc, 0);
+}
+
+void memstats__preload_alloc(unsigned int api, const void *pc, memstats_u64 req, void *p, unsigned int flags)
+{
+	runtime_enter();
+	count_alloc_at(preload_record(api, pc), req, p, flags);
+}
+
+void memstats__preload_free(unsigned int api, const void *pc, void *ptr)
+{
+	runtime_enter();
+	count_free_at(preload_record(api, pc), ptr);
+}
+
+void memstats__preload_realloc_begin(struct realloc_count *rc, void *ptr)
+{
+	count_realloc_begin(rc, ptr);
+}
+
+void memstats__preload_realloc_end(const void *pc, const struct realloc_count *rc, memstats_u64 size, void *p)
+{
+	count_realloc_at(preload_record(PRELOAD_REALLOC, pc), rc, size, p);
 }

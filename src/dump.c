@@ -28,14 +28,17 @@ static int with_report(const struct memstats_options *opt, int (*emit)(const str
 {
 	struct memstats_row *rows;
 	char *strings;
-	ssize_t n = snapshot_take(&rows, &strings);
+	ssize_t n;
 	struct report rep;
 	int rc, err;
 
+	callers_resolve_all(); /* no lock of the registry held: it may read files */
+	n = snapshot_take(&rows, &strings);
 	if (n < 0)
 		return -1;
 	report_prepare(&rep, rows, (size_t)n, opt);
 	rep.track = track_on;
+	rep.callers = config.callers;
 	track_totals(&rep.live.peak_bytes, &rep.foreign_frees);
 	rep.pid = (long)getpid();
 	rep.program = program_invocation_short_name;
@@ -125,16 +128,18 @@ int dump_configured(void)
  * runtime runs after the destructors of the objects that depend on it; in a
  * static executable, its priority puts it after the program's own
  * destructors. Either way late frees are counted. Only processes that have
- * instrumented code report. */
+ * instrumented code, or counted calls (the preload library's), report. */
 __attribute__((destructor(101))) static void dump_at_exit(void)
 {
 	int err = errno;
 
+	memstats__busy++;
 	pthread_mutex_lock(&dump_lock);
-	if (!dump_closed && registry_objects() != 0)
+	if (!dump_closed && (registry_objects() != 0 || registry_ids() > 1))
 		write_configured();
 	dump_closed = 1;
 	pthread_mutex_unlock(&dump_lock);
+	memstats__busy--;
 	errno = err;
 }
 

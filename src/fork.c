@@ -2,10 +2,11 @@
  * before it, in one written order, released after it in the reverse order,
  * and each module's step in the child.
  *
- * Order: the periodic thread is stopped first (it takes both locks below,
+ * Order: the periodic thread is stopped first (it takes the locks below,
  * and no thread of ours may cross fork()), then the dump lock (a report
- * being written finishes), then the registry lock (no site, number or
- * thread state is half changed). The child is one thread: it releases what
+ * being written finishes), the symbols lock (no session half read), the
+ * callers lock (no record half added), then the registry lock (no site,
+ * number or thread state half changed). The child is one thread: it releases what
  * the forking thread took, after the other threads' states are folded.
  */
 #include "internal.h"
@@ -14,12 +15,16 @@ void fork_prepare(void)
 {
 	periodic_fork_prepare();
 	dump_fork_prepare();
+	symbols_fork_prepare();
+	callers_fork_prepare();
 	registry_lock();
 }
 
 void fork_parent(void)
 {
 	registry_unlock();
+	callers_fork_after();
+	symbols_fork_after();
 	dump_fork_parent();
 	periodic_fork_parent();
 }
@@ -28,6 +33,8 @@ void fork_child(void)
 {
 	thread_after_fork_child();
 	registry_unlock();
+	callers_fork_after();
+	symbols_fork_after();
 	dump_fork_child();
 	periodic_fork_child();
 }

@@ -10,6 +10,8 @@
 
 #include "internal.h"
 
+#define PC __builtin_return_address(0)
+
 /* The smallest power of two >= align and >= sizeof(void *); 0 if none fits. */
 size_t aligned_round(size_t align)
 {
@@ -99,29 +101,31 @@ void ha_aligned_free_size(void *ptr, size_t size)
 	free(ptr);
 }
 
-void *memstats_ha_aligned(struct memstats_site *s, size_t align, size_t size, int how)
+void *memstats_ha_aligned(struct memstats_site *s, size_t align, size_t size, int how, const void *ra)
 {
 	void *p = aligned_get(align, size, how);
 
-	count_alloc(s, size, p, COUNT_NULL_FAILS);
+	count_alloc(s, size, p, COUNT_NULL_FAILS, PC, ra);
 	return p;
 }
 
-void *memstats_ha_aligned_typed(struct memstats_site *s, size_t count, size_t size, size_t align, int how)
+void *memstats_ha_aligned_typed(struct memstats_site *s, size_t count, size_t size, size_t align, int how,
+				const void *ra)
 {
 	size_t total;
 	void *p = aligned_array(count, size, align, how, &total);
 
 	/* an overflowing request has no byte count we could record honestly */
-	count_alloc(s, total, p, COUNT_NULL_FAILS);
+	count_alloc(s, total, p, COUNT_NULL_FAILS, PC, ra);
 	return p;
 }
 
-void memstats_ha_aligned_free(struct memstats_site *s, void *ptr, size_t size)
+void memstats_ha_aligned_free(struct memstats_site *s, void *ptr, size_t size, const void *ra)
 {
 	(void)size;
 	if (!ptr)
 		return; /* like free(NULL): nothing done, nothing counted */
-	count_free(s, ptr);
+	count_free(s, ptr, PC, ra);
 	free(ptr);
+	__asm__ __volatile__(""); /* not a tail call: see free.c */
 }

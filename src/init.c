@@ -11,20 +11,30 @@
 #include "internal.h"
 
 int runtime_ready;
+
+/* Defined by libmemstats-preload.so: present when it is preloaded. */
+extern const int memstats__preloaded __attribute__((weak));
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void start_once(void)
 {
+	memstats__busy++; /* what start-up allocates is the runtime's */
 	/* secure_getenv: a setuid program must not be steered into writing
 	 * files by its caller's environment */
 	config_parse(&config, secure_getenv, 2);
 	usable_init();
 	if (config.track)
 		track_init();
-	/* tracking needs every call to reach the runtime */
-	counters_inline_ok = usable_from_header && !track_on;
+	wrappers_init(config.wrappers);
+	config.callers = wrappers_count() || &memstats__preloaded;
+	if (config.callers)
+		symbols_init();
+	/* tracking needs every call to reach the runtime; under the preload
+	 * library, the runtime's calls are the ones it must not count again */
+	counters_inline_ok = usable_from_header && !track_on && !&memstats__preloaded;
 	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	periodic_start(&config);
+	memstats__busy--;
 	__atomic_store_n(&runtime_ready, 1, __ATOMIC_RELEASE);
 }
 

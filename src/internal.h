@@ -63,6 +63,12 @@ static inline int counters_any(const struct memstats_counters *c)
 #undef ANY_
 }
 
+/* ---- busy.c: the runtime at work on its own account ---------------------- */
+
+/* Non-zero while this thread does the runtime's own work: the preload
+ * library counts no allocation then (exported for it). */
+extern __thread int memstats__busy __attribute__((tls_model("initial-exec"), visibility("default")));
+
 /* ---- writer.c: buffered output to a file descriptor --------------------- */
 
 #define W_STALL_MS 10000                  /* a reader that takes nothing this long: given up on */
@@ -157,6 +163,35 @@ int path_walk(const char *path, struct walk_end *end, const char **why);
  * link_owner in directory dir. */
 int link_may_be_followed(uid_t link_owner, const struct stat *dir, uid_t follower);
 
+/* ---- symbols.c: what code an address is ---------------------------------- */
+
+struct frame {
+	const char *func;                 /* NULL: not known */
+	const char *file;                 /* NULL: no debug information */
+	unsigned int line;
+};
+
+/* What symbols_lookup() finds at an address: its inline frames, innermost
+ * first (frame k's file and line: where in it frame k-1 was called; frame
+ * 0's: the address's own), and its object. Strings live in buf. */
+struct frames {
+	int n;
+	struct frame f[16];
+	uintptr_t func_offset;            /* from the start of its (real) function */
+	uintptr_t module_start;           /* where its object is loaded */
+	char module[1024];                /* its object's path ("" if not known) */
+	size_t used;
+	char buf[2048];
+};
+
+void symbols_init(void);                  /* libdw, if it is there: before it is needed */
+void symbols_lookup(uintptr_t addr, struct frames *fr);
+/* The name of the function whose code holds addr (scratch: fr). */
+const char *symbols_function(uintptr_t addr, struct frames *fr);
+void symbols_forget(void);                /* an object was unloaded: look again */
+void symbols_fork_prepare(void);
+void symbols_fork_after(void);
+
 /* ---- options.c: the settings (MEMSTATS_*), read once ---------------------- */
 
 enum output_kind { OUTPUT_STDERR, OUTPUT_STDOUT, OUTPUT_OFF, OUTPUT_PATH };
@@ -169,6 +204,8 @@ struct config {
 	int track;                        /* MEMSTATS_TRACK: live tracking */
 	char path[PATH_MAX];              /* OUTPUT_PATH: the template, %p unexpanded */
 	char match[256];
+	char wrappers[4096];              /* MEMSTATS_WRAPPERS: function names, comma-separated */
+	int callers;                      /* start-up: wrappers named or the preload library there */
 };
 
 /* The process's settings: filled by start-up, read-only afterwards. */
@@ -181,6 +218,14 @@ typedef char *(*getenv_fn)(const char *name);
  * leaves the default. Returns the number of bad values. */
 int config_parse(struct config *cfg, getenv_fn get, int warn_fd);
 
+/* ---- wrappers.c: the program's allocator wrappers, by name ---------------- */
+
+void wrappers_init(const char *list);     /* MEMSTATS_WRAPPERS's value, once */
+size_t wrappers_count(void);
+/* The stored name if name is a declared wrapper's (then marked as seen). */
+const char *wrapper_named(const char *name);
+size_t wrappers_unseen(const char **out, size_t max); /* the names no call was seen in */
+
 /* ---- registry.c: what the runtime knows, under its one lock -------------
  * Every object (executable, shared object) and its sites; the number each
  * site gets at its first call; every thread's state. The lock only locks;
@@ -191,8 +236,9 @@ void registry_unlock(void);
 
 /* A section of sites of the object holding anchor. */
 void registry_add_section(struct memstats_site *start, struct memstats_site *stop, const void *anchor);
-/* The object holding anchor is being unloaded (or the program exits). */
-void registry_unload(const void *anchor);
+/* The object holding anchor is being unloaded (or the program exits).
+ * Returns its base, or 0 (the executable, never unloaded). */
+uintptr_t registry_unload(const void *anchor);
 /* A C++ record's description (memstats__describe). */
 void registry_describe(struct memstats_site *s, const char *file, unsigned int line, const char *func,
 		       unsigned int op, const char *api, const char *type);
@@ -201,6 +247,9 @@ void registry_describe(struct memstats_site *s, const char *file, unsigned int l
 unsigned int site_id(struct memstats_site *s);
 struct memstats_site *registry_site_of_id(unsigned int id);  /* registry held */
 unsigned int registry_ids(void);          /* one more than the highest number; registry held */
+/* A number for a record of another module's (callers.c's), which walks it
+ * itself; 0 if out of memory. */
+unsigned int registry_number(struct memstats_site *s);
 size_t registry_objects(void);            /* objects registered so far */
 
 /* Calls fn on every site (in sections, listed, kept from unloaded objects),
@@ -214,6 +263,28 @@ struct thread;
 extern struct thread *registry_threads;   /* registry held */
 void registry_add_thread(struct thread *t);
 void registry_remove_thread(struct thread *t);
+
+/* ---- callers.c: calls counted by return address ------------------------- */
+
+/* The record that counts a call known by tag (the macro site from, in a
+ * wrapper; or the preload library's api number), pc (the call's return
+ * address) and ra (the return address of the function holding a wrapper
+ * site; 0 from the preload library). NULL if out of memory. */
+struct memstats_site *callers_record(uintptr_t tag, const struct memstats_site *from, unsigned int op,
+				     const char *api, const char *type, uintptr_t pc, uintptr_t ra);
+void callers_resolve_all(void);           /* before a report: what every record is */
+void callers_unloading(uintptr_t base);   /* the object at base is about to go */
+
+struct caller_row {                       /* a record as callers_walk() shows it */
+	struct memstats_site *site;       /* its number, counters, op, api, type */
+	const char *file, *func, *object; /* NULL until resolved, or not known */
+	unsigned int line;
+	uintptr_t offset, func_offset;
+	const char *const *via;           /* MEMSTATS_VIA_MAX names, NULL after the last */
+};
+void callers_walk(void (*fn)(const struct caller_row *row, void *arg), void *arg);
+void callers_fork_prepare(void);
+void callers_fork_after(void);
 
 /* ---- counters.c: the per-call counts, per thread -------------------------
  * Every thread has its own slot per site number, written only by that
@@ -323,6 +394,10 @@ static inline memstats_u64 row_field_value(const struct memstats_row *r, const s
 int str_cmp(const char *a, const char *b);   /* strcmp, NULL as "" */
 /* Orders rows by file, line, then what tells two sites on one line apart. */
 int row_cmp_site(const struct memstats_row *a, const struct memstats_row *b);
+/* What makes two rows one (a report adds them up): object, file, line,
+ * func, op, api, type, kind, via; and the offset of a caller without a line. */
+int row_cmp_identity(const struct memstats_row *a, const struct memstats_row *b);
+int row_is_caller(const struct memstats_row *r);
 int64_t row_balance(const struct memstats_counters *c); /* alloc_bytes - free_bytes */
 void live_add(struct memstats_live *t, const struct memstats_live *l);
 
@@ -365,6 +440,7 @@ struct report {
 	size_t nsites;                    /* every site known */
 	struct memstats_counters total;   /* over the nmatched rows */
 	int track;                        /* live tracking is on: report live memory */
+	int callers;                      /* caller rows may be in it: JSON version 2 */
 	struct memstats_live live;        /* over the nmatched rows; peak_bytes: the process's */
 	memstats_u64 foreign_frees;
 	long pid;
@@ -435,10 +511,13 @@ static inline void runtime_enter(void)
 
 #define COUNT_NULL_FAILS 1u                /* a NULL result is a failure (malloc(0)'s is not) */
 
-/* An allocation call at site s that asked for req bytes and got p. */
-void count_alloc(struct memstats_site *s, memstats_u64 req, void *p, unsigned int flags);
+/* An allocation call at site s that asked for req bytes and got p. pc: the
+ * call's return address (the wrapper's own); ra: the return address of
+ * the function holding the site (the macro's MEMSTATS_RA_). */
+void count_alloc(struct memstats_site *s, memstats_u64 req, void *p, unsigned int flags, const void *pc,
+		 const void *ra);
 /* A free at site s of ptr (not NULL), before it is freed. */
-void count_free(struct memstats_site *s, void *ptr);
+void count_free(struct memstats_site *s, void *ptr, const void *pc, const void *ra);
 
 /* realloc: begin before the call (the old block leaves the live table:
  * once realloc returns, another thread may be given its address), end
@@ -450,7 +529,46 @@ struct realloc_count {
 	struct live was;
 };
 void count_realloc_begin(struct realloc_count *rc, void *ptr);
-void count_realloc_end(struct memstats_site *s, const struct realloc_count *rc, memstats_u64 size, void *p);
+void count_realloc_end(struct memstats_site *s, const struct realloc_count *rc, memstats_u64 size, void *p,
+		       const void *pc, const void *ra);
+
+/* What the preload library (src/preload/) counts, by number: X(name, op, api). */
+#define PRELOAD_APIS(X)                                                                                 \
+	X(MALLOC, MALLOC, "malloc") X(CALLOC, CALLOC, "calloc") X(REALLOC, REALLOC, "realloc")           \
+	X(FREE, FREE, "free") X(STRDUP, STRDUP, "strdup") X(STRNDUP, STRNDUP, "strndup")                 \
+	X(POSIX_MEMALIGN, MALLOC, "posix_memalign") X(ALIGNED_ALLOC, MALLOC, "aligned_alloc")            \
+	X(MEMALIGN, MALLOC, "memalign") X(VALLOC, MALLOC, "valloc") X(PVALLOC, MALLOC, "pvalloc")        \
+	X(NEW, MALLOC, "operator new") X(NEW_ARRAY, MALLOC, "operator new[]")                            \
+	X(NEW_NOTHROW, MALLOC, "operator new(nothrow)") X(NEW_ARRAY_NOTHROW, MALLOC, "operator new[](nothrow)") \
+	X(NEW_ALIGN, MALLOC, "operator new(align)") X(NEW_ARRAY_ALIGN, MALLOC, "operator new[](align)")  \
+	X(NEW_ALIGN_NOTHROW, MALLOC, "operator new(align, nothrow)")                                     \
+	X(NEW_ARRAY_ALIGN_NOTHROW, MALLOC, "operator new[](align, nothrow)")                             \
+	X(DELETE, FREE, "operator delete") X(DELETE_ARRAY, FREE, "operator delete[]")                    \
+	X(DELETE_SIZE, FREE, "operator delete(size)") X(DELETE_ARRAY_SIZE, FREE, "operator delete[](size)") \
+	X(DELETE_ALIGN, FREE, "operator delete(align)") X(DELETE_ARRAY_ALIGN, FREE, "operator delete[](align)") \
+	X(DELETE_SIZE_ALIGN, FREE, "operator delete(size, align)")                                       \
+	X(DELETE_ARRAY_SIZE_ALIGN, FREE, "operator delete[](size, align)")                               \
+	X(DELETE_NOTHROW, FREE, "operator delete(nothrow)") X(DELETE_ARRAY_NOTHROW, FREE, "operator delete[](nothrow)") \
+	X(DELETE_ALIGN_NOTHROW, FREE, "operator delete(align, nothrow)")                                 \
+	X(DELETE_ARRAY_ALIGN_NOTHROW, FREE, "operator delete[](align, nothrow)")
+
+enum preload_api {
+#define ENUM_(name, op, api) PRELOAD_##name,
+	PRELOAD_APIS(ENUM_)
+#undef ENUM_
+	PRELOAD_COUNT_
+};
+
+/* The preload library's entry points (exported; pc: its caller's address). */
+#define PRELOAD_API_ __attribute__((visibility("default")))
+PRELOAD_API_ void memstats__preload_alloc(unsigned int api, const void *pc, memstats_u64 req, void *p,
+					  unsigned int flags);
+PRELOAD_API_ void memstats__preload_free(unsigned int api, const void *pc, void *ptr);
+PRELOAD_API_ void memstats__preload_realloc_begin(struct realloc_count *rc, void *ptr);
+PRELOAD_API_ void memstats__preload_realloc_end(const void *pc, const struct realloc_count *rc, memstats_u64 size,
+						void *p);
+PRELOAD_API_ void memstats__preload_start(void);               /* api.c: from its constructor */
+PRELOAD_API_ void memstats__preload_unloading(uintptr_t base); /* api.c: dlclose is about to run */
 
 /* ---- ha-aligned.c ---------------------------------------------------------- */
 

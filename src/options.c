@@ -71,6 +71,16 @@ static int parse_number(const struct option *o, const char *val, struct config *
 	return 0;
 }
 
+/* A list of names (MEMSTATS_WRAPPERS): kept as given, split by wrappers.c. */
+static int parse_list(const struct option *o, const char *val, struct config *cfg, const char **expected)
+{
+	(void)expected;
+	if (strlen(val) >= o->size)
+		return -1;
+	strcpy(field(o, cfg), val);
+	return 0;
+}
+
 static int parse_match(const struct option *o, const char *val, struct config *cfg, const char **expected)
 {
 	(void)o;
@@ -229,6 +239,7 @@ static const struct option options[] = {
 	{ "INTERVAL", parse_number, FIELD(interval), NULL, 1, INT_MAX, "a number of seconds, 1 to 2147483647" },
 	{ "SIGNAL", parse_signal, FIELD(signal), NULL, 0, 0,
 	  "a signal to catch: USR2, SIGHUP, RTMIN+1, 12... (not KILL, STOP, ABRT or a fault)" },
+	{ "WRAPPERS", parse_list, FIELD(wrappers), NULL, 0, 0, "function names, comma-separated, at most 4095 bytes" },
 };
 
 /* ---- reading them ---------------------------------------------------------- */

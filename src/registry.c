@@ -210,11 +210,35 @@ static void list_late(struct memstats_site *s, const void *base, const char *nam
 	}
 }
 
+/* s's number, handed out now. Registry held; 0 if out of memory. */
+static unsigned int give_number(struct memstats_site *s)
+{
+	struct memstats_site **grown = grow(by_id, &cap_by_id, next_id, sizeof(*by_id));
+	unsigned int id;
+
+	if (!grown)
+		return 0;
+	by_id = grown;
+	id = next_id++;
+	by_id[id] = s;
+	__atomic_store_n(&s->id, id, __ATOMIC_RELEASE);
+	return id;
+}
+
+unsigned int registry_number(struct memstats_site *s)
+{
+	unsigned int id;
+
+	registry_lock();
+	id = give_number(s);
+	registry_unlock();
+	return id;
+}
+
 unsigned int site_id(struct memstats_site *s)
 {
 	unsigned int id = __atomic_load_n(&s->id, __ATOMIC_ACQUIRE);
 	int in_section = s->flags & MEMSTATS_SITE_IN_SECTION, executable = 0;
-	struct memstats_site **grown;
 	char name[PATH_MAX];
 	const void *base = NULL;
 
@@ -224,16 +248,10 @@ unsigned int site_id(struct memstats_site *s)
 		base = object_of(s, name, sizeof(name), &executable);
 	registry_lock();
 	id = s->id;
-	if (!id && (grown = grow(by_id, &cap_by_id, next_id, sizeof(*by_id)))) {
-		by_id = grown;
+	if (!id) {
 		if (!in_section)
 			list_late(s, base, name, executable);
-		id = s->id;
-		if (!id) {
-			id = next_id++;
-			by_id[id] = s;
-			__atomic_store_n(&s->id, id, __ATOMIC_RELEASE);
-		}
+		id = s->id ? s->id : give_number(s);
 	}
 	registry_unlock();
 	return id;
@@ -246,7 +264,7 @@ struct memstats_site *registry_site_of_id(unsigned int id)
 
 unsigned int registry_ids(void)
 {
-	return next_id;
+	return __atomic_load_n(&next_id, __ATOMIC_RELAXED);
 }
 
 static char *dup_or_null(const char *s, int *fail)
@@ -436,15 +454,16 @@ static void unload_object(size_t i)
 }
 
 /* An object is being unloaded (dlclose), or the program exits: its sites
- * are copied out before its memory goes. The executable's never does. */
-void registry_unload(const void *anchor)
+ * are copied out before its memory goes. The executable's never does.
+ * Returns the object's base, or 0 (the executable). */
+uintptr_t registry_unload(const void *anchor)
 {
 	char name[PATH_MAX];
 	int executable;
 	const void *base = object_of(anchor, name, sizeof(name), &executable);
 
 	if (executable)
-		return;
+		return 0;
 	registry_lock();
 	for (size_t i = 0; i < nobjects; i++) {
 		if (!objects[i].unloaded && objects[i].base == base) {
@@ -453,6 +472,7 @@ void registry_unload(const void *anchor)
 		}
 	}
 	registry_unlock();
+	return (uintptr_t)base;
 }
 
 size_t registry_objects(void)

@@ -1,5 +1,8 @@
-/* report-json.c - the JSON report (schema version 1, see README.md): the
- * counter and live fields as rows.c lists them. */
+/* report-json.c - the JSON report (see README.md): the counter and live
+ * fields as rows.c lists them. Every row has kind, offset and via; a report
+ * that may hold caller rows (wrappers declared, or the preload library) is
+ * version 2, where file and line may be null; any other, version 1, whose
+ * readers find every key they know with its meaning. */
 #include "internal.h"
 
 static void field_u64(struct writer *w, const char *key, memstats_u64 v)
@@ -37,15 +40,57 @@ static void string_json(struct writer *w, const char *key, const char *s)
 	w_json_str(w, s);
 }
 
+/* "0x1a2b", the offset a caller row is known by; null for a site */
+static void offset_json(struct writer *w, const struct memstats_row *r)
+{
+	static const char hex[] = "0123456789abcdef";
+	char buf[24], *p = buf + sizeof(buf);
+	memstats_u64 v = r->offset;
+
+	w_str(w, ", \"offset\": ");
+	if (!row_is_caller(r)) {
+		w_str(w, "null");
+		return;
+	}
+	*--p = '\0';
+	do
+		*--p = hex[v & 15];
+	while (v >>= 4);
+	w_str(w, "\"0x");
+	w_str(w, p);
+	w_str(w, "\"");
+}
+
+static void via_json(struct writer *w, const struct memstats_row *r)
+{
+	w_str(w, ", \"via\": ");
+	if (!r->via[0]) {
+		w_str(w, "null");
+		return;
+	}
+	w_str(w, "[");
+	for (int i = 0; i < MEMSTATS_VIA_MAX && r->via[i]; i++) {
+		w_str(w, i ? ", " : "");
+		w_json_str(w, r->via[i]);
+	}
+	w_str(w, "]");
+}
+
 static void site_json(struct writer *w, const struct memstats_row *r, int track)
 {
-	string_json(w, "{\"file\": ", r->file);
-	field_u64(w, ", \"line\": ", r->line);
+	string_json(w, "{\"kind\": ", row_is_caller(r) ? "caller" : "site");
+	string_json(w, ", \"file\": ", r->file);
+	if (r->file)
+		field_u64(w, ", \"line\": ", r->line);
+	else
+		w_str(w, ", \"line\": null");
 	string_json(w, ", \"func\": ", r->func);
 	string_json(w, ", \"op\": ", r->op);
 	string_json(w, ", \"api\": ", r->api);
 	string_json(w, ", \"type\": ", r->type);
 	string_json(w, ", \"object\": ", r->object);
+	offset_json(w, r);
+	via_json(w, r);
 	fields_json(w, r, counter_fields, ncounter_fields);
 	if (track) {
 		fields_json(w, r, live_fields, nlive_fields);
@@ -54,13 +99,31 @@ static void site_json(struct writer *w, const struct memstats_row *r, int track)
 	w_str(w, "}");
 }
 
+/* The declared wrappers no call was seen in (a misspelt name, say). */
+static void unused_wrappers_json(struct writer *w)
+{
+	const char *unused[64];
+	size_t n;
+
+	if (!wrappers_count())
+		return;
+	n = wrappers_unseen(unused, NELEM(unused));
+	w_str(w, ", \"wrappers_without_calls\": [");
+	for (size_t i = 0; i < n; i++) {
+		w_str(w, i ? ", " : "");
+		w_json_str(w, unused[i]);
+	}
+	w_str(w, "]");
+}
+
 void report_json(const struct report *rep, struct writer *w)
 {
 	const struct memstats_row total = { .c = rep->total, .live = rep->live };
 
-	w_str(w, "{\"version\": 1, \"pid\": ");
+	w_str(w, rep->callers ? "{\"version\": 2, \"pid\": " : "{\"version\": 1, \"pid\": ");
 	w_i64(w, rep->pid);
 	string_json(w, ", \"program\": ", rep->program);
+	unused_wrappers_json(w);
 	w_str(w, ",\n \"sites\": [");
 	for (size_t i = 0; i < rep->nrows; i++) {
 		w_str(w, i ? ",\n  " : "\n  ");

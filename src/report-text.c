@@ -44,6 +44,23 @@ static void per_call_cell(const struct memstats_row *r, const struct column *col
 		*out = (struct cell){ .kind = CELL_NUMBER, .number = r->c.calls ? (b + r->c.calls / 2) / r->c.calls : 0 };
 }
 
+/* "via xstrdup, xmalloc": the wrappers a caller row's calls went through. */
+static void via_cell(const struct memstats_row *r, const struct column *col, struct cell *out)
+{
+	static char buf[512];
+	size_t n = 0;
+
+	(void)col;
+	if (!r->op || !r->via[0]) {
+		*out = (struct cell){ .kind = r->op ? CELL_TEXT : CELL_BLANK, .text = "" };
+		return;
+	}
+	n = (size_t)snprintf(buf, sizeof(buf), "via %s", r->via[0]);
+	for (int i = 1; i < MEMSTATS_VIA_MAX && r->via[i] && n < sizeof(buf); i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, ", %s", r->via[i]);
+	*out = (struct cell){ .kind = CELL_TEXT, .text = buf };
+}
+
 static void age_cell(const struct memstats_row *r, const struct column *col, struct cell *out)
 {
 	*out = (struct cell){ .kind = CELL_NUMBER, .number = r->live.age_blocks[col->arg] };
@@ -74,7 +91,25 @@ static size_t site_columns(const struct report *rep, struct column *cols)
 		if (counter_fields[i].offset == offsetof(struct memstats_row, c.bytes))
 			cols[n++] = (struct column){ "bytes/call", 1, per_call_cell, 0 };
 	}
+	for (size_t i = 0; i < rep->nrows; i++) {
+		if (rep->rows[i].via[0]) {
+			cols[n++] = (struct column){ "wrappers", 0, via_cell, 0 };
+			break;
+		}
+	}
 	return n;
+}
+
+/* The declared wrappers no call was seen in: a misspelt name, say. */
+static void unused_wrappers(struct writer *w)
+{
+	const char *unused[64];
+	size_t n = wrappers_count() ? wrappers_unseen(unused, NELEM(unused)) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		w_str(w, i ? ", " : "; no call seen in wrappers ");
+		w_str(w, unused[i]);
+	}
 }
 
 static void header_line(const struct report *rep, struct writer *w)
@@ -102,6 +137,7 @@ static void header_line(const struct report *rep, struct writer *w)
 		w_u64(w, rep->nrows);
 		w_str(w, " shown");
 	}
+	unused_wrappers(w);
 	w_str(w, "\n");
 }
 

@@ -16,10 +16,18 @@ static int contains(const char *s, const char *needle)
 	return s && strstr(s, needle);
 }
 
+static int via_contains(const struct memstats_row *r, const char *m)
+{
+	for (int i = 0; i < MEMSTATS_VIA_MAX && r->via[i]; i++)
+		if (strstr(r->via[i], m))
+			return 1;
+	return 0;
+}
+
 static int matches(const struct memstats_row *r, const char *m)
 {
 	return !m || !*m || contains(r->file, m) || contains(r->func, m) || contains(r->api, m) ||
-	       contains(r->type, m);
+	       contains(r->type, m) || contains(r->object, m) || via_contains(r, m);
 }
 
 /* What each sort ranks by: fields of the row (offsets), biggest first,
@@ -57,6 +65,7 @@ void report_prepare(struct report *rep, struct memstats_row *rows, size_t n, con
 	memset(&rep->total, 0, sizeof(rep->total));
 	memset(&rep->live, 0, sizeof(rep->live));
 	rep->track = 0;
+	rep->callers = 0;
 	rep->foreign_frees = 0;
 	rep->opt = *opt;
 	rep->nsites = n;

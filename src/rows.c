@@ -37,6 +37,40 @@ int row_cmp_site(const struct memstats_row *a, const struct memstats_row *b)
 	return str_cmp(a->type, b->type);
 }
 
+static const char *kind_of(const struct memstats_row *r)
+{
+	return r->kind ? r->kind : "site";
+}
+
+int row_is_caller(const struct memstats_row *r)
+{
+	return r->kind && strcmp(r->kind, "caller") == 0;
+}
+
+/* The via chains in order; NULL-terminated at MEMSTATS_VIA_MAX at most. */
+static int via_cmp(const struct memstats_row *a, const struct memstats_row *b)
+{
+	for (int i = 0; i < MEMSTATS_VIA_MAX; i++) {
+		int d = str_cmp(a->via[i], b->via[i]);
+
+		if (d || (!a->via[i] && !b->via[i]))
+			return d;
+	}
+	return 0;
+}
+
+int row_cmp_identity(const struct memstats_row *a, const struct memstats_row *b)
+{
+	int d;
+
+	if ((d = str_cmp(a->object, b->object)) || (d = row_cmp_site(a, b)) ||
+	    (d = strcmp(kind_of(a), kind_of(b))) || (d = str_cmp(a->op, b->op)) || (d = via_cmp(a, b)))
+		return d;
+	if (!a->file && !b->file && a->offset != b->offset) /* no line: one row per return address */
+		return a->offset < b->offset ? -1 : 1;
+	return 0;
+}
+
 int64_t row_balance(const struct memstats_counters *c)
 {
 	return (int64_t)(c->alloc_bytes - c->free_bytes);

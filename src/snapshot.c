@@ -29,8 +29,16 @@ static void count_row(struct memstats_site *s, const char *object, void *arg)
 	++*(size_t *)arg;
 }
 
+static void count_caller(const struct caller_row *c, void *arg)
+{
+	(void)c;
+	++*(size_t *)arg;
+}
+
 static void snapshot_site(struct memstats_row *r, const struct memstats_site *s, const char *object)
 {
+	memset(r, 0, sizeof(*r));
+	r->kind = "site";
 	r->file = s->file;
 	r->line = s->line;
 	r->func = s->func;
@@ -55,26 +63,46 @@ static void fill_one(struct memstats_site *s, const char *object, void *arg)
 		snapshot_site(&f->rows[f->n++], s, object);
 }
 
-/* Rows of one site, in one object, sort next to each other. */
-static int cmp_key(const void *pa, const void *pb)
+/* A caller record's row: what resolution found, its counters and live
+ * blocks as any site's. */
+static void fill_caller(const struct caller_row *c, void *arg)
 {
-	const struct memstats_row *a = pa, *b = pb;
-	int d = str_cmp(a->object, b->object);
+	struct fill *f = arg;
+	struct memstats_row *r;
 
-	return d ? d : row_cmp_site(a, b);
+	if (f->n >= f->max)
+		return;
+	r = &f->rows[f->n++];
+	snapshot_site(r, c->site, c->object);
+	r->kind = "caller";
+	r->file = c->file;
+	r->line = c->file ? c->line : 0;
+	r->func = c->func;
+	r->offset = c->offset;
+	r->func_offset = c->func_offset;
+	for (int i = 0; i < MEMSTATS_VIA_MAX; i++)
+		r->via[i] = c->via[i];
+}
+
+static int cmp_identity(const void *a, const void *b)
+{
+	return row_cmp_identity(a, b);
 }
 
 /* One row per site: records of one site (two calls of one function on one
- * line) are added up. */
+ * line, the calls of one line from several return addresses) are added
+ * up; a caller row keeps the lowest of their offsets. */
 static size_t merge_rows(struct memstats_row *rows, size_t n)
 {
 	size_t k = 0;
 
-	qsort(rows, n, sizeof(*rows), cmp_key);
+	qsort(rows, n, sizeof(*rows), cmp_identity);
 	for (size_t i = 0; i < n; i++) {
-		if (k && cmp_key(&rows[k - 1], &rows[i]) == 0) {
+		if (k && row_cmp_identity(&rows[k - 1], &rows[i]) == 0) {
 			counters_add(&rows[k - 1].c, &rows[i].c);
 			live_add(&rows[k - 1].live, &rows[i].live);
+			if (rows[i].offset < rows[k - 1].offset)
+				rows[k - 1].offset = rows[i].offset;
 		} else
 			rows[k++] = rows[i];
 	}
@@ -116,6 +144,7 @@ ssize_t snapshot_take(struct memstats_row **rows, char **strings)
 
 	registry_lock();
 	registry_walk(count_row, &f.max);
+	callers_walk(count_caller, &f.max);
 	f.rows = malloc((f.max ? f.max : 1) * sizeof(*f.rows));
 	if (!f.rows) {
 		registry_unlock();
@@ -124,6 +153,7 @@ ssize_t snapshot_take(struct memstats_row **rows, char **strings)
 	}
 	track_snapshot_begin(registry_ids());
 	registry_walk(fill_one, &f);
+	callers_walk(fill_caller, &f);
 	track_snapshot_end();
 	n = merge_rows(f.rows, f.n);
 	/* the rows get their own copies of the strings, which a dlclose could

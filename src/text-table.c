@@ -1,15 +1,35 @@
 /* text-table.c - the one engine for the tables people read: columns that
  * say what each cell of a row is, widths taken from every cell, text on
  * the left, numbers on the right, two spaces between, and a TOTAL line. */
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
 
 #define MAX_COLUMNS 32
 
+/* A caller without a line: object+0xOFF (func+0xOFF), its object by its
+ * file name. Every other row is file:line. */
+static void caller_text(const struct memstats_row *r, char *buf, size_t size)
+{
+	const char *obj = r->object ? strrchr(r->object, '/') : NULL;
+
+	obj = obj ? obj + 1 : r->object ? r->object : "?";
+	if (r->func)
+		snprintf(buf, size, "%s+0x%llx (%s+0x%llx)", obj, (unsigned long long)r->offset, r->func,
+			 (unsigned long long)r->func_offset);
+	else
+		snprintf(buf, size, "%s+0x%llx", obj, (unsigned long long)r->offset);
+}
+
 static size_t site_len(const struct memstats_row *r)
 {
-	return strlen(r->file ? r->file : "?") + 1 + u64_len(r->line);
+	char buf[1024];
+
+	if (r->file || !row_is_caller(r))
+		return strlen(r->file ? r->file : "?") + 1 + u64_len(r->line);
+	caller_text(r, buf, sizeof(buf));
+	return strlen(buf);
 }
 
 static size_t cell_len(const struct cell *c, const struct memstats_row *r)
@@ -26,13 +46,20 @@ static void put_cell(struct writer *w, const struct cell *c, const struct memsta
 {
 	size_t len = cell_len(c, r);
 
-	if (right)
+	if (right && width > len)
 		w_pad(w, ' ', width - len);
 	switch (c->kind) {
 	case CELL_SITE:
-		w_str(w, r->file ? r->file : "?");
-		w_put(w, ":", 1);
-		w_u64(w, r->line);
+		if (r->file || !row_is_caller(r)) {
+			w_str(w, r->file ? r->file : "?");
+			w_put(w, ":", 1);
+			w_u64(w, r->line);
+		} else {
+			char buf[1024];
+
+			caller_text(r, buf, sizeof(buf));
+			w_str(w, buf);
+		}
 		break;
 	case CELL_TEXT:
 		w_str(w, c->text ? c->text : "-");
@@ -43,7 +70,7 @@ static void put_cell(struct writer *w, const struct cell *c, const struct memsta
 	default:
 		break;
 	}
-	if (!right)
+	if (!right && width > len)
 		w_pad(w, ' ', width - len);
 }
 
@@ -57,46 +84,54 @@ static void total_cell(const struct column *col, size_t i, const struct memstats
 		out->kind = CELL_BLANK;
 }
 
-static void end_cell(struct writer *w, size_t i, size_t ncols)
+/* One line: each cell padded to its column, two spaces between; a last
+ * column of text is not padded, and an empty one not even separated (no
+ * blanks at the ends of lines). */
+static void line(struct writer *w, const struct column *cols, size_t ncols, const size_t *width, const struct cell *c,
+		 const struct memstats_row *r)
 {
-	w_str(w, i + 1 == ncols ? "\n" : "  ");
+	for (size_t i = 0; i < ncols; i++) {
+		int last_text = i + 1 == ncols && !cols[i].right;
+
+		if (i && !(last_text && cell_len(&c[i], r) == 0))
+			w_str(w, "  ");
+		put_cell(w, &c[i], r, last_text ? 0 : width[i], cols[i].right);
+	}
+	w_str(w, "\n");
 }
 
 void table_write(struct writer *w, const struct column *cols, size_t ncols, const struct memstats_row *const *rows,
 		 size_t nrows, const struct memstats_row *total)
 {
 	size_t width[MAX_COLUMNS];
-	struct cell c;
+	struct cell c[MAX_COLUMNS];
 
 	if (ncols > MAX_COLUMNS)
 		ncols = MAX_COLUMNS;
 	for (size_t i = 0; i < ncols; i++) {
 		width[i] = strlen(cols[i].head);
 		for (size_t r = 0; r < nrows; r++) {
-			cols[i].get(rows[r], &cols[i], &c);
-			if (cell_len(&c, rows[r]) > width[i])
-				width[i] = cell_len(&c, rows[r]);
+			cols[i].get(rows[r], &cols[i], &c[0]);
+			if (cell_len(&c[0], rows[r]) > width[i])
+				width[i] = cell_len(&c[0], rows[r]);
 		}
 		if (total) {
-			total_cell(&cols[i], i, total, &c);
-			if (cell_len(&c, total) > width[i])
-				width[i] = cell_len(&c, total);
+			total_cell(&cols[i], i, total, &c[0]);
+			if (cell_len(&c[0], total) > width[i])
+				width[i] = cell_len(&c[0], total);
 		}
 	}
-	for (size_t i = 0; i < ncols; i++) {
-		put_cell(w, &(struct cell){ .kind = CELL_TEXT, .text = cols[i].head }, NULL, width[i], cols[i].right);
-		end_cell(w, i, ncols);
-	}
+	for (size_t i = 0; i < ncols; i++)
+		c[i] = (struct cell){ .kind = CELL_TEXT, .text = cols[i].head };
+	line(w, cols, ncols, width, c, NULL);
 	for (size_t r = 0; r < nrows; r++) {
-		for (size_t i = 0; i < ncols; i++) {
-			cols[i].get(rows[r], &cols[i], &c);
-			put_cell(w, &c, rows[r], width[i], cols[i].right);
-			end_cell(w, i, ncols);
-		}
+		for (size_t i = 0; i < ncols; i++)
+			cols[i].get(rows[r], &cols[i], &c[i]);
+		line(w, cols, ncols, width, c, rows[r]);
 	}
-	for (size_t i = 0; total && i < ncols; i++) {
-		total_cell(&cols[i], i, total, &c);
-		put_cell(w, &c, total, width[i], cols[i].right);
-		end_cell(w, i, ncols);
+	if (total) {
+		for (size_t i = 0; i < ncols; i++)
+			total_cell(&cols[i], i, total, &c[i]);
+		line(w, cols, ncols, width, c, total);
 	}
 }

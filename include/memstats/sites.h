@@ -64,6 +64,8 @@ enum memstats_op {
 
 #define MEMSTATS_SITE_IN_SECTION 1u /* flags: in a section the runtime walks (C) */
 #define MEMSTATS_SITE_KEPT 2u       /* flags: the runtime's copy of a record of an unloaded object */
+#define MEMSTATS_SITE_WRAPPED 4u    /* flags: in a declared wrapper: counted at its callers (runtime's) */
+#define MEMSTATS_SITE_CALLER 8u     /* flags: the runtime's record of calls by return address */
 
 struct memstats_site {
 	unsigned int magic;
@@ -81,6 +83,12 @@ struct memstats_site {
 
 /* ---- the runtime's entry points for the macros ------------------------ */
 
+/* ra, the last argument of each wrapper: the return address of the function
+ * making the call (MEMSTATS_RA_, taken there). A call inside a declared
+ * wrapper function (MEMSTATS_WRAPPERS) is counted at that function's caller,
+ * which ra names; every other call ignores it. */
+#define MEMSTATS_RA_ __builtin_return_address(0)
+
 /* anchor: any address inside the calling object, to know the object by */
 MEMSTATS_API_ void memstats__register(struct memstats_site *start, struct memstats_site *stop,
 				      const void *anchor) MEMSTATS_NOTHROW_;
@@ -90,26 +98,26 @@ MEMSTATS_API_ void memstats__describe(struct memstats_site *site, const char *fi
 				      const char *func, unsigned int op, const char *api,
 				      const char *type) MEMSTATS_NOTHROW_;
 
-MEMSTATS_API_ void *memstats_malloc(struct memstats_site *site, memstats_size_t size)
+MEMSTATS_API_ void *memstats_malloc(struct memstats_site *site, memstats_size_t size, const void *ra)
 	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(2)));
-MEMSTATS_API_ void *memstats_calloc(struct memstats_site *site, memstats_size_t n, memstats_size_t size)
+MEMSTATS_API_ void *memstats_calloc(struct memstats_site *site, memstats_size_t n, memstats_size_t size, const void *ra)
 	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(2, 3)));
-MEMSTATS_API_ void *memstats_realloc(struct memstats_site *site, void *ptr, memstats_size_t size)
+MEMSTATS_API_ void *memstats_realloc(struct memstats_site *site, void *ptr, memstats_size_t size, const void *ra)
 	MEMSTATS_NOTHROW_ __attribute__((alloc_size(3)));
-MEMSTATS_API_ void memstats_free(struct memstats_site *site, void *ptr) MEMSTATS_NOTHROW_;
-MEMSTATS_API_ char *memstats_strdup(struct memstats_site *site, const char *s)
+MEMSTATS_API_ void memstats_free(struct memstats_site *site, void *ptr, const void *ra) MEMSTATS_NOTHROW_;
+MEMSTATS_API_ char *memstats_strdup(struct memstats_site *site, const char *s, const void *ra)
 	MEMSTATS_NOTHROW_ __attribute__((malloc, nonnull(2)));
-MEMSTATS_API_ char *memstats_strndup(struct memstats_site *site, const char *s, memstats_size_t n)
+MEMSTATS_API_ char *memstats_strndup(struct memstats_site *site, const char *s, memstats_size_t n, const void *ra)
 	MEMSTATS_NOTHROW_ __attribute__((malloc, nonnull(2)));
-MEMSTATS_API_ int memstats_posix_memalign(struct memstats_site *site, void **ptr, memstats_size_t align, memstats_size_t size)
+MEMSTATS_API_ int memstats_posix_memalign(struct memstats_site *site, void **ptr, memstats_size_t align, memstats_size_t size, const void *ra)
 	MEMSTATS_NOTHROW_ __attribute__((nonnull(2)));
-MEMSTATS_API_ void *memstats_aligned_alloc(struct memstats_site *site, memstats_size_t align, memstats_size_t size)
+MEMSTATS_API_ void *memstats_aligned_alloc(struct memstats_site *site, memstats_size_t align, memstats_size_t size, const void *ra)
 	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(3)));
-MEMSTATS_API_ void *memstats_memalign(struct memstats_site *site, memstats_size_t align, memstats_size_t size)
+MEMSTATS_API_ void *memstats_memalign(struct memstats_site *site, memstats_size_t align, memstats_size_t size, const void *ra)
 	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(3)));
-MEMSTATS_API_ void *memstats_valloc(struct memstats_site *site, memstats_size_t size)
+MEMSTATS_API_ void *memstats_valloc(struct memstats_site *site, memstats_size_t size, const void *ra)
 	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(2)));
-MEMSTATS_API_ void *memstats_pvalloc(struct memstats_site *site, memstats_size_t size)
+MEMSTATS_API_ void *memstats_pvalloc(struct memstats_site *site, memstats_size_t size, const void *ra)
 	MEMSTATS_NOTHROW_ __attribute__((malloc));
 
 /* The calling thread's counter slots, for the inline counting below: slot[id]
@@ -125,10 +133,10 @@ extern __thread struct memstats_tls memstats_tls_ __attribute__((tls_model("init
 
 /* called by the ha_aligned_* macros below; how: MEMSTATS_ALIGNED_* */
 MEMSTATS_API_ void *memstats_ha_aligned(struct memstats_site *site, memstats_size_t align, memstats_size_t size,
-					int how) MEMSTATS_NOTHROW_;
+					int how, const void *ra) MEMSTATS_NOTHROW_;
 MEMSTATS_API_ void *memstats_ha_aligned_typed(struct memstats_site *site, memstats_size_t count,
-					      memstats_size_t size, memstats_size_t align, int how) MEMSTATS_NOTHROW_;
-MEMSTATS_API_ void memstats_ha_aligned_free(struct memstats_site *site, void *ptr, memstats_size_t size) MEMSTATS_NOTHROW_;
+					      memstats_size_t size, memstats_size_t align, int how, const void *ra) MEMSTATS_NOTHROW_;
+MEMSTATS_API_ void memstats_ha_aligned_free(struct memstats_site *site, void *ptr, memstats_size_t size, const void *ra) MEMSTATS_NOTHROW_;
 
 #ifdef __cplusplus
 } /* extern "C" */
@@ -282,20 +290,20 @@ static __inline__ void memstats_count_(struct memstats_counters *c, memstats_u64
 		memstats_add_(&c->failed, 1);
 }
 
-static __inline__ __attribute__((malloc, alloc_size(2))) void *
+static __inline__ __attribute__((always_inline, malloc, alloc_size(2))) void *
 memstats_fast_malloc(struct memstats_site *site, memstats_size_t size) MEMSTATS_NOEXCEPT_
 {
 	struct memstats_counters *c = memstats_slot_(site);
 	void *p;
 
 	if (!c)
-		return memstats_malloc(site, size);
+		return memstats_malloc(site, size, MEMSTATS_RA_);
 	p = __builtin_malloc(size);
 	memstats_count_(c, size, p, size != 0);
 	return p;
 }
 
-static __inline__ __attribute__((malloc, alloc_size(2, 3))) void *
+static __inline__ __attribute__((always_inline, malloc, alloc_size(2, 3))) void *
 memstats_fast_calloc(struct memstats_site *site, memstats_size_t n, memstats_size_t size) MEMSTATS_NOEXCEPT_
 {
 	struct memstats_counters *c = memstats_slot_(site);
@@ -304,7 +312,7 @@ memstats_fast_calloc(struct memstats_site *site, memstats_size_t n, memstats_siz
 	void *p;
 
 	if (!c)
-		return memstats_calloc(site, n, size);
+		return memstats_calloc(site, n, size, MEMSTATS_RA_);
 	overflow = __builtin_mul_overflow(n, size, &total);
 	p = __builtin_calloc(n, size);
 	/* an overflowing request has no byte count to record honestly */
@@ -312,7 +320,7 @@ memstats_fast_calloc(struct memstats_site *site, memstats_size_t n, memstats_siz
 	return p;
 }
 
-static __inline__ __attribute__((alloc_size(3))) void *
+static __inline__ __attribute__((always_inline, alloc_size(3))) void *
 memstats_fast_realloc(struct memstats_site *site, void *ptr, memstats_size_t size) MEMSTATS_NOEXCEPT_
 {
 	struct memstats_counters *c = memstats_slot_(site);
@@ -320,7 +328,7 @@ memstats_fast_realloc(struct memstats_site *site, void *ptr, memstats_size_t siz
 	void *p;
 
 	if (!c)
-		return memstats_realloc(site, ptr, size);
+		return memstats_realloc(site, ptr, size, MEMSTATS_RA_);
 	old = ptr ? memstats_usable_(ptr) : 0;
 	p = __builtin_realloc(ptr, size);
 	memstats_count_(c, size, p, size != 0);
@@ -331,7 +339,7 @@ memstats_fast_realloc(struct memstats_site *site, void *ptr, memstats_size_t siz
 	return p;
 }
 
-static __inline__ void memstats_fast_free(struct memstats_site *site, void *ptr) MEMSTATS_NOEXCEPT_
+static __inline__ __attribute__((always_inline)) void memstats_fast_free(struct memstats_site *site, void *ptr) MEMSTATS_NOEXCEPT_
 {
 	struct memstats_counters *c;
 
@@ -339,7 +347,7 @@ static __inline__ void memstats_fast_free(struct memstats_site *site, void *ptr)
 		return; /* free(NULL) does nothing, so it is not a call */
 	c = memstats_slot_(site);
 	if (!c) {
-		memstats_free(site, ptr);
+		memstats_free(site, ptr, MEMSTATS_RA_);
 		return;
 	}
 	memstats_add_(&c->calls, 1);
@@ -347,7 +355,7 @@ static __inline__ void memstats_fast_free(struct memstats_site *site, void *ptr)
 	__builtin_free(ptr);
 }
 
-static __inline__ __attribute__((malloc, nonnull(2))) char *
+static __inline__ __attribute__((always_inline, malloc, nonnull(2))) char *
 memstats_fast_strdup(struct memstats_site *site, const char *s) MEMSTATS_NOEXCEPT_
 {
 	struct memstats_counters *c = memstats_slot_(site);
@@ -355,7 +363,7 @@ memstats_fast_strdup(struct memstats_site *site, const char *s) MEMSTATS_NOEXCEP
 	char *p;
 
 	if (!c)
-		return memstats_strdup(site, s);
+		return memstats_strdup(site, s, MEMSTATS_RA_);
 	len = __builtin_strlen(s) + 1;
 	p = MEMSTATS_CAST_(char *, __builtin_malloc(len));
 	if (p)
@@ -374,21 +382,22 @@ using ::memstats_fast_free; using ::memstats_fast_strdup;
 /* The C library's functions become macros in memstats-define.h, included at
  * the end of this file and again after each system header that declares
  * them. Ours are declared above: */
-#define ha_aligned_alloc(...)       memstats_ha_aligned(MEMSTATS_AT_(MALLOC, "ha_aligned_alloc"), __VA_ARGS__, 0)
+#define ha_aligned_alloc(...)       memstats_ha_aligned(MEMSTATS_AT_(MALLOC, "ha_aligned_alloc"), __VA_ARGS__, 0, MEMSTATS_RA_)
 #define ha_aligned_zalloc(...)      memstats_ha_aligned(MEMSTATS_AT_(CALLOC, "ha_aligned_zalloc"), __VA_ARGS__, \
-						    MEMSTATS_ALIGNED_ZERO)
+						    MEMSTATS_ALIGNED_ZERO, MEMSTATS_RA_)
 #define ha_aligned_alloc_safe(...)  memstats_ha_aligned(MEMSTATS_AT_(MALLOC, "ha_aligned_alloc_safe"), __VA_ARGS__, \
-						    MEMSTATS_ALIGNED_SAFE)
+						    MEMSTATS_ALIGNED_SAFE, MEMSTATS_RA_)
 #define ha_aligned_zalloc_safe(...) memstats_ha_aligned(MEMSTATS_AT_(CALLOC, "ha_aligned_zalloc_safe"), __VA_ARGS__, \
-						    MEMSTATS_ALIGNED_ZERO | MEMSTATS_ALIGNED_SAFE)
+						    MEMSTATS_ALIGNED_ZERO | MEMSTATS_ALIGNED_SAFE, MEMSTATS_RA_)
 #define ha_aligned_alloc_typed(n, type) MEMSTATS_CAST_(type *, memstats_ha_aligned_typed(                  \
 	MEMSTATS_SITE_(MEMSTATS_OP_MALLOC, "ha_aligned_alloc_typed", #type),                           \
-	MEMSTATS_CAST_(memstats_size_t, n), sizeof(type), __alignof__(type), 0))
+	MEMSTATS_CAST_(memstats_size_t, n), sizeof(type), __alignof__(type), 0, MEMSTATS_RA_))
 #define ha_aligned_zalloc_typed(n, type) MEMSTATS_CAST_(type *, memstats_ha_aligned_typed(                 \
 	MEMSTATS_SITE_(MEMSTATS_OP_CALLOC, "ha_aligned_zalloc_typed", #type),                          \
-	MEMSTATS_CAST_(memstats_size_t, n), sizeof(type), __alignof__(type), MEMSTATS_ALIGNED_ZERO))
-#define ha_aligned_free(p)          memstats_ha_aligned_free(MEMSTATS_AT_(FREE, "ha_aligned_free"), p, 0)
-#define ha_aligned_free_size(...)   memstats_ha_aligned_free(MEMSTATS_AT_(FREE, "ha_aligned_free_size"), __VA_ARGS__)
+	MEMSTATS_CAST_(memstats_size_t, n), sizeof(type), __alignof__(type), MEMSTATS_ALIGNED_ZERO, MEMSTATS_RA_))
+#define ha_aligned_free(p)          memstats_ha_aligned_free(MEMSTATS_AT_(FREE, "ha_aligned_free"), p, 0, MEMSTATS_RA_)
+#define ha_aligned_free_size(...)   memstats_ha_aligned_free(MEMSTATS_AT_(FREE, "ha_aligned_free_size"), __VA_ARGS__, \
+						     MEMSTATS_RA_)
 
 #endif /* !MEMSTATS_DISABLE */
 #endif /* MEMSTATS_SITES_H */

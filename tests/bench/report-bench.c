@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 		sites[i] = (struct memstats_site){ .magic = MEMSTATS_SITE_MAGIC, .line = (unsigned int)i + 1,
 						   .op = MEMSTATS_OP_MALLOC, .file = "src/generated.c",
 						   .func = "handler", .api = "malloc" };
-		memstats_free(&sites[i], memstats_malloc(&sites[i], 16 + i % 100));
+		memstats_free(&sites[i], memstats_malloc(&sites[i], 16 + i % 100, NULL), NULL);
 	}
 	printf("report sites=%zu", n);
 	for (int f = 0; f < 3; f++) {

@@ -210,7 +210,7 @@ START_TEST(test_match_on_type)
 	/* the header and the typed row; the free beside it names no type */
 	ck_assert_int_eq(count_of(buf, "\n"), 2);
 	char row[4400];
-	snprintf(row, sizeof(row), "%s,%d,test_match_on_type_fn,malloc,ha_aligned_alloc_typed,struct pkt,%s,1,0,64,",
+	snprintf(row, sizeof(row), "%s,%d,test_match_on_type_fn,malloc,ha_aligned_alloc_typed,struct pkt,%s,site,,,1,0,64,",
 		 __FILE__, l, self_path());
 	ck_assert_ptr_nonnull(strstr(buf, row));
 }

@@ -131,7 +131,8 @@ START_TEST(test_json_to_path_with_pid)
 	snprintf(want, sizeof(want), "{\"version\": 1, \"pid\": %ld, \"program\": \"%s\",", pid, prog ? prog + 1 : self);
 	ck_assert_ptr_eq(strstr(json, want), json);
 	snprintf(want, sizeof(want), "\"line\": %d, \"func\": \"child_strndup\", \"op\": \"strndup\", \"api\": \"strndup\", "
-		 "\"type\": null, \"object\": \"%s\", \"calls\": 5, \"failed\": 0, \"bytes\": 20,", L_STRNDUP, self_path());
+		 "\"type\": null, \"object\": \"%s\", \"offset\": null, \"via\": null, \"calls\": 5, \"failed\": 0, "
+		 "\"bytes\": 20,", L_STRNDUP, self_path());
 	ck_assert_ptr_nonnull(strstr(json, want));
 	(free)(json);
 	done(&r);
@@ -215,8 +216,8 @@ START_TEST(test_csv)
 	const char *env[] = { "MEMSTATS_FORMAT=csv", "MEMSTATS_SORT=site", NULL };
 
 	run(&r, "plain", env);
-	ck_assert_ptr_eq(strstr(r.err, "file,line,func,op,api,type,object,calls,failed,bytes,alloc_bytes,free_bytes\n"), r.err);
-	snprintf(row, sizeof(row), "\n%s,%d,child_strndup,strndup,strndup,,%s,5,0,20,", __FILE__, L_STRNDUP, self_path());
+	ck_assert_ptr_eq(strstr(r.err, "file,line,func,op,api,type,object,kind,offset,via,calls,failed,bytes,alloc_bytes,free_bytes\n"), r.err);
+	snprintf(row, sizeof(row), "\n%s,%d,child_strndup,strndup,strndup,,%s,site,,,5,0,20,", __FILE__, L_STRNDUP, self_path());
 	ck_assert_ptr_nonnull(strstr(r.err, row));
 	done(&r);
 }
@@ -267,7 +268,7 @@ START_TEST(test_destructors_run_before_the_report)
 	char row[4400];
 
 	run(&r, "plain", env);
-	snprintf(row, sizeof(row), "\n%s,%d,child_dtor,free,free,,%s,1,0,0,0,", __FILE__, L_DTOR, self_path());
+	snprintf(row, sizeof(row), "\n%s,%d,child_dtor,free,free,,%s,site,,,1,0,0,0,", __FILE__, L_DTOR, self_path());
 	ck_assert_ptr_nonnull(strstr(r.err, row));
 	done(&r);
 }

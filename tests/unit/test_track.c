@@ -1,5 +1,5 @@
 /* test_track.c - live tracking: the table of live blocks, age buckets, and
- * the runtime's per-site live counts driven through memstats_malloc() & co.
+ * the runtime's per-site live counts driven through memstats_malloc(, NULL) & co.
  * with sites of our own and a clock the tests move on (track_clock_skew).
  */
 #define _GNU_SOURCE
@@ -188,12 +188,12 @@ START_TEST(test_live_leak_peak_and_free_elsewhere)
 
 	tracking();
 	for (int i = 0; i < 4; i++)
-		p[i] = memstats_malloc(&s_malloc, 100);
-	memstats_free(&s_free, p[3]);
+		p[i] = memstats_malloc(&s_malloc, 100, NULL);
+	memstats_free(&s_free, p[3], NULL);
 	ck_assert_live(live_at(1), 3, 300, 400);
 	ck_assert_uint_eq(live_at(4).blocks, 0); /* a free site holds nothing */
 	for (int i = 0; i < 3; i++)
-		memstats_free(&s_free, p[i]);
+		memstats_free(&s_free, p[i], NULL);
 	ck_assert_live(live_at(1), 0, 0, 400);
 	ck_assert_uint_eq(foreign(), 0);
 }
@@ -205,14 +205,14 @@ START_TEST(test_live_requested_bytes_of_each_api)
 	struct memstats_live l;
 
 	tracking();
-	c = memstats_calloc(&s_calloc, 3, 7);
-	s = memstats_strdup(&s_strdup, "hello");
+	c = memstats_calloc(&s_calloc, 3, 7, NULL);
+	s = memstats_strdup(&s_strdup, "hello", NULL);
 	ck_assert_uint_eq(live_at(2).bytes, 21);
 	l = live_at(5);
 	ck_assert_uint_eq(l.blocks, 1);
 	ck_assert_uint_eq(l.bytes, 6);
-	memstats_free(&s_free, c);
-	memstats_free(&s_free, s);
+	memstats_free(&s_free, c, NULL);
+	memstats_free(&s_free, s, NULL);
 	ck_assert_uint_eq(live_at(2).blocks, 0);
 	ck_assert_uint_eq(live_at(5).blocks, 0);
 }
@@ -226,23 +226,23 @@ START_TEST(test_live_realloc)
 	struct memstats_live l;
 
 	tracking();
-	p = memstats_malloc(&s_malloc, 10);
-	p = memstats_realloc(&s_realloc, p, 5000);
+	p = memstats_malloc(&s_malloc, 10, NULL);
+	p = memstats_realloc(&s_realloc, p, 5000, NULL);
 	ck_assert_uint_eq(live_at(1).blocks, 0);
 	l = live_at(3);
 	ck_assert_uint_eq(l.blocks, 1);
 	ck_assert_uint_eq(l.bytes, 5000);
-	q = memstats_realloc(&s_realloc, p, SIZE_MAX / 2);
+	q = memstats_realloc(&s_realloc, p, SIZE_MAX / 2, NULL);
 	ck_assert_ptr_null(q);
 	l = live_at(3);
 	ck_assert_uint_eq(l.blocks, 1); /* failed: p is still live */
 	ck_assert_uint_eq(l.bytes, 5000);
-	p = memstats_realloc(&s_realloc, p, 20000);
+	p = memstats_realloc(&s_realloc, p, 20000, NULL);
 	ck_assert_uint_eq(live_at(3).bytes, 20000);
 	ck_assert_uint_eq(live_at(3).peak_bytes, 20000);
-	q = memstats_realloc(&s_realloc, p, 0);
+	q = memstats_realloc(&s_realloc, p, 0, NULL);
 	if (q) /* an allocator that returns a minimal block for size 0 */
-		memstats_free(&s_free, q);
+		memstats_free(&s_free, q, NULL);
 	ck_assert_uint_eq(live_at(3).blocks, 0);
 	ck_assert_uint_eq(foreign(), 0);
 }
@@ -255,12 +255,12 @@ START_TEST(test_live_foreign_frees)
 	void *p;
 
 	tracking();
-	p = memstats_malloc(&s_malloc, 8);
-	memstats_free(&s_free, malloc(32));
-	memstats_free(&s_free, memstats_realloc(&s_realloc, malloc(16), 64));
+	p = memstats_malloc(&s_malloc, 8, NULL);
+	memstats_free(&s_free, malloc(32), NULL);
+	memstats_free(&s_free, memstats_realloc(&s_realloc, malloc(16), 64, NULL), NULL);
 	ck_assert_uint_eq(foreign(), 2);
 	ck_assert_uint_eq(live_at(1).blocks, 1);
-	memstats_free(&s_free, p);
+	memstats_free(&s_free, p, NULL);
 	ck_assert_uint_eq(foreign(), 2);
 }
 END_TEST
@@ -273,9 +273,9 @@ START_TEST(test_live_ages)
 	const unsigned int s = track_ticks_per_s();
 
 	tracking();
-	old = memstats_malloc(&s_malloc, 100);
+	old = memstats_malloc(&s_malloc, 100, NULL);
 	__atomic_add_fetch(&track_clock_skew, 150 * s, __ATOMIC_RELAXED);
-	young = memstats_malloc(&s_malloc, 10);
+	young = memstats_malloc(&s_malloc, 10, NULL);
 	l = live_at(1);
 	ck_assert_uint_eq(l.age_blocks[0], 1);
 	ck_assert_uint_eq(l.age_bytes[0], 10);
@@ -286,8 +286,8 @@ START_TEST(test_live_ages)
 	ck_assert_uint_eq(l.age_blocks[3], 1);
 	ck_assert_uint_eq(l.age_blocks[4], 1);
 	ck_assert_uint_eq(l.age_blocks[0] + l.age_blocks[1] + l.age_blocks[2], 0);
-	memstats_free(&s_free, old);
-	memstats_free(&s_free, young);
+	memstats_free(&s_free, old, NULL);
+	memstats_free(&s_free, young, NULL);
 }
 END_TEST
 
@@ -301,7 +301,7 @@ static void *alloc_batch(void *arg)
 	struct batch *b = arg;
 
 	for (int i = 0; i < b->n; i++)
-		b->p[i] = memstats_malloc(&s_thread, 50);
+		b->p[i] = memstats_malloc(&s_thread, 50, NULL);
 	return NULL;
 }
 
@@ -310,7 +310,7 @@ static void *free_batch(void *arg)
 	struct batch *b = arg;
 
 	for (int i = 0; i < b->n; i++)
-		memstats_free(&s_free, b->p[i]);
+		memstats_free(&s_free, b->p[i], NULL);
 	return NULL;
 }
 
@@ -386,14 +386,14 @@ START_TEST(test_live_reset)
 	struct memstats_live l;
 
 	tracking();
-	a = memstats_malloc(&s_malloc, 1000);
-	b = memstats_malloc(&s_malloc, 500);
-	memstats_free(&s_free, a);
+	a = memstats_malloc(&s_malloc, 1000, NULL);
+	b = memstats_malloc(&s_malloc, 500, NULL);
+	memstats_free(&s_free, a, NULL);
 	memstats_reset();
 	l = live_at(1);
 	ck_assert_uint_eq(l.blocks, 1);
 	ck_assert_uint_eq(l.peak_bytes, 500);
-	memstats_free(&s_free, b);
+	memstats_free(&s_free, b, NULL);
 }
 END_TEST
 

@@ -57,7 +57,7 @@
 /* gcc's and clang's <mm_malloc.h> declare posix_memalign too */
 #if !defined(posix_memalign) && (!defined(_STDLIB_H) || defined(_MM_MALLOC_H_INCLUDED) || defined(__MM_MALLOC_H) || \
 	!defined(__GLIBC__) || defined(__USE_XOPEN2K))
-#define posix_memalign(...) memstats_posix_memalign(MEMSTATS_AT_(MALLOC, "posix_memalign"), __VA_ARGS__)
+#define posix_memalign(...) memstats_posix_memalign(MEMSTATS_AT_(MALLOC, "posix_memalign"), __VA_ARGS__, MEMSTATS_RA_)
 #define MEMSTATS_OWN_posix_memalign_ 1
 #elif defined(MEMSTATS_OWN_posix_memalign_) && !(!defined(_STDLIB_H) || defined(_MM_MALLOC_H_INCLUDED) || defined(__MM_MALLOC_H) || \
 	!defined(__GLIBC__) || defined(__USE_XOPEN2K))
@@ -66,7 +66,7 @@
 #endif
 
 #if !defined(aligned_alloc) && (!defined(_STDLIB_H) || !defined(__GLIBC__) || defined(__USE_ISOC11))
-#define aligned_alloc(...) memstats_aligned_alloc(MEMSTATS_AT_(MALLOC, "aligned_alloc"), __VA_ARGS__)
+#define aligned_alloc(...) memstats_aligned_alloc(MEMSTATS_AT_(MALLOC, "aligned_alloc"), __VA_ARGS__, MEMSTATS_RA_)
 #define MEMSTATS_OWN_aligned_alloc_ 1
 #elif defined(MEMSTATS_OWN_aligned_alloc_) && !(!defined(_STDLIB_H) || !defined(__GLIBC__) || defined(__USE_ISOC11))
 #undef aligned_alloc
@@ -75,7 +75,7 @@
 
 #if !defined(valloc) && (!defined(_STDLIB_H) || defined(_MALLOC_H) || !defined(__GLIBC__) || defined(__USE_MISC) || \
 	(defined(__USE_XOPEN_EXTENDED) && !defined(__USE_XOPEN2K)))
-#define valloc(...) memstats_valloc(MEMSTATS_AT_(MALLOC, "valloc"), __VA_ARGS__)
+#define valloc(...) memstats_valloc(MEMSTATS_AT_(MALLOC, "valloc"), __VA_ARGS__, MEMSTATS_RA_)
 #define MEMSTATS_OWN_valloc_ 1
 #elif defined(MEMSTATS_OWN_valloc_) && !(!defined(_STDLIB_H) || defined(_MALLOC_H) || !defined(__GLIBC__) || defined(__USE_MISC) || \
 	(defined(__USE_XOPEN_EXTENDED) && !defined(__USE_XOPEN2K)))
@@ -86,7 +86,7 @@
 /* Only <malloc.h> declares these, which autoconf's default includes lack:
  * they wait for it, or its declaration probes would find them declared. */
 #if !defined(memalign) && (defined(_MALLOC_H))
-#define memalign(...) memstats_memalign(MEMSTATS_AT_(MALLOC, "memalign"), __VA_ARGS__)
+#define memalign(...) memstats_memalign(MEMSTATS_AT_(MALLOC, "memalign"), __VA_ARGS__, MEMSTATS_RA_)
 #define MEMSTATS_OWN_memalign_ 1
 #elif defined(MEMSTATS_OWN_memalign_) && !(defined(_MALLOC_H))
 #undef memalign
@@ -94,7 +94,7 @@
 #endif
 
 #if !defined(pvalloc) && (defined(_MALLOC_H))
-#define pvalloc(...) memstats_pvalloc(MEMSTATS_AT_(MALLOC, "pvalloc"), __VA_ARGS__)
+#define pvalloc(...) memstats_pvalloc(MEMSTATS_AT_(MALLOC, "pvalloc"), __VA_ARGS__, MEMSTATS_RA_)
 #define MEMSTATS_OWN_pvalloc_ 1
 #elif defined(MEMSTATS_OWN_pvalloc_) && !(defined(_MALLOC_H))
 #undef pvalloc
@@ -110,7 +110,7 @@
 #endif
 
 #if !defined(strndup) && (!defined(_STRING_H) || !defined(__GLIBC__) || defined(__USE_XOPEN2K8))
-#define strndup(...) memstats_strndup(MEMSTATS_AT_(STRNDUP, "strndup"), __VA_ARGS__)
+#define strndup(...) memstats_strndup(MEMSTATS_AT_(STRNDUP, "strndup"), __VA_ARGS__, MEMSTATS_RA_)
 #define MEMSTATS_OWN_strndup_ 1
 #elif defined(MEMSTATS_OWN_strndup_) && !(!defined(_STRING_H) || !defined(__GLIBC__) || defined(__USE_XOPEN2K8))
 #undef strndup

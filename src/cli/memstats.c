@@ -1,0 +1,167 @@
+/* memstats.c - the memstats command: one program, a subcommand each.
+ *
+ *   memstats run [--track] [--format F] [-o PATH] -- PROGRAM ARGS...
+ *
+ * run: PROGRAM with libmemstats-preload.so, its report as the options say
+ * (they set the MEMSTATS_* variables of the same names), no rebuild.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef MEMSTATS_LIBDIR
+#define MEMSTATS_LIBDIR "/usr/local/lib"
+#endif
+
+#define PRELOAD_NAME "libmemstats-preload.so"
+
+static const char usage_run[] =
+	"usage: memstats run [--track] [--format text|json|csv] [-o PATH] -- PROGRAM ARGS...\n"
+	"  Runs PROGRAM with " PRELOAD_NAME ": every allocation of code built without\n"
+	"  memstats.h (the program, its libraries, C++ new and delete) is counted at\n"
+	"  the line that made it. The report goes where MEMSTATS_OUTPUT says (stderr),\n"
+	"  or to PATH (%p: the pid).\n"
+	"  --track     live tracking (MEMSTATS_TRACK=1): leaks, peaks, ages\n"
+	"  --format F  text, json or csv (MEMSTATS_FORMAT)\n"
+	"  -o PATH     MEMSTATS_OUTPUT\n";
+
+static const char usage_all[] =
+	"usage: memstats COMMAND ARGS...\n"
+	"commands:\n"
+	"  run     run a program, counting what it allocates without a rebuild\n"
+	"  help    memstats help COMMAND: what a command does\n";
+
+/* A file that exists: dir/name into out. */
+static int found(char *out, size_t size, const char *dir, const char *name)
+{
+	return (size_t)snprintf(out, size, "%s/%s", dir, name) < size && access(out, R_OK) == 0;
+}
+
+/* The preload library: beside this program's lib directory (an installed
+ * or relocated tree), beside the program (the build tree), or where it was
+ * installed. */
+static int preload_path(char *out, size_t size)
+{
+	char self[PATH_MAX], dir[PATH_MAX + 8];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')))
+			*slash = '\0';
+		snprintf(dir, sizeof(dir), "%s/../lib", self);
+		if (found(out, size, dir, PRELOAD_NAME) || found(out, size, self, PRELOAD_NAME))
+			return 0;
+	}
+	return found(out, size, MEMSTATS_LIBDIR, PRELOAD_NAME) ? 0 : -1;
+}
+
+static int bad_usage(const char *what, const char *usage)
+{
+	fprintf(stderr, "memstats: %s\n%s", what, usage);
+	return 2;
+}
+
+/* LD_PRELOAD with the library first, what was there kept after it. */
+static int set_preload(const char *lib)
+{
+	const char *old = getenv("LD_PRELOAD");
+	char *v;
+	int rc;
+
+	if (old && *old) {
+		if (asprintf(&v, "%s:%s", lib, old) < 0)
+			return -1;
+		rc = setenv("LD_PRELOAD", v, 1);
+		free(v);
+		return rc;
+	}
+	return setenv("LD_PRELOAD", lib, 1);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	char lib[PATH_MAX];
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--track") == 0) {
+			setenv("MEMSTATS_TRACK", "1", 1);
+		} else if ((strcmp(argv[i], "--format") == 0 || strcmp(argv[i], "-o") == 0) && i + 1 < argc) {
+			setenv(argv[i][1] == 'o' ? "MEMSTATS_OUTPUT" : "MEMSTATS_FORMAT", argv[i + 1], 1);
+			i++;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(usage_run, stdout);
+			return 0;
+		} else {
+			char what[256];
+
+			snprintf(what, sizeof(what), "run: unknown option '%s'", argv[i]);
+			return bad_usage(what, usage_run);
+		}
+	}
+	if (i + 1 >= argc)
+		return bad_usage("run: no program after --", usage_run);
+	if (preload_path(lib, sizeof(lib)) < 0) {
+		fprintf(stderr, "memstats: run: cannot find %s (looked beside this program and in %s)\n",
+			PRELOAD_NAME, MEMSTATS_LIBDIR);
+		return 2;
+	}
+	if (set_preload(lib) < 0) {
+		fprintf(stderr, "memstats: run: %s\n", strerror(errno));
+		return 2;
+	}
+	execvp(argv[i + 1], argv + i + 1);
+	fprintf(stderr, "memstats: run: cannot run %s: %s\n", argv[i + 1], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *usage;
+} commands[] = {
+	{ "run", cmd_run, usage_run },
+};
+
+static const struct command *command_named(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2)
+		return bad_usage("no command", usage_all);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage_all, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "help") == 0) {
+		if (argc < 3) {
+			fputs(usage_all, stdout);
+			return 0;
+		}
+		if (!(c = command_named(argv[2])))
+			return bad_usage("help: no such command", usage_all);
+		fputs(c->usage, stdout);
+		return 0;
+	}
+	if (!(c = command_named(argv[1]))) {
+		char what[256];
+
+		snprintf(what, sizeof(what), "unknown command '%s'", argv[1]);
+		return bad_usage(what, usage_all);
+	}
+	return c->run(argc - 1, argv + 1);
+}

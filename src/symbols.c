@@ -1,0 +1,287 @@
+/* symbols.c - what code an address is: its object, its function, and with
+ * debug information its file and line and the functions inlined there.
+ * elfutils' libdw reads the symbol tables and DWARF (made for the job: line
+ * tables, inline frames, split and separate debug files); it is opened with
+ * dlopen the first time the runtime may need it (symbols_init(), at
+ * start-up when there are wrappers or the preload library), so a program
+ * that never needs it never loads it, and one on a machine without it gets
+ * function names from the dynamic symbol table (dladdr) instead.
+ *
+ * One session (Dwfl) over the process's mappings, under its own lock, taken
+ * under no other lock of ours; nothing under it calls into ld.so (dlopen
+ * is done before, dladdr only without libdw and without the lock), so a
+ * dlclose in another thread, which runs destructors under ld.so's lock,
+ * never waits on a thread that waits on ld.so. The session is made again when an address is in no module it
+ * knows, or after an object was unloaded.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* Built without elfutils' headers (Debian libdw-dev), or for a static
+ * program: no DWARF, names from dladdr only. */
+#if defined(MEMSTATS_STATIC_RUNTIME) || !__has_include(<elfutils/libdwfl.h>)
+#define NO_LIBDW 1
+#else
+#include <dwarf.h>
+#include <elfutils/libdwfl.h>
+#endif
+
+static pthread_mutex_t sym_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t dw_once = PTHREAD_ONCE_INIT;
+static int have_dw;
+static int session_stale;
+
+#ifndef NO_LIBDW
+/* libdw's functions, from dlopen. */
+#define LIBDW_FUNCTIONS(X)                                                                              \
+	X(dwfl_begin) X(dwfl_end) X(dwfl_report_begin) X(dwfl_report_end) X(dwfl_linux_proc_report)     \
+	X(dwfl_linux_proc_find_elf) X(dwfl_standard_find_debuginfo) X(dwfl_addrmodule)                   \
+	X(dwfl_module_addrinfo) X(dwfl_module_addrdie) X(dwfl_module_info) X(dwfl_module_nextcu)         \
+	X(dwarf_getscopes) X(dwarf_getscopes_die) X(dwarf_tag) X(dwarf_attr_integrate) X(dwarf_attr)     \
+	X(dwarf_formstring) X(dwarf_formudata) X(dwarf_getsrcfiles) X(dwarf_filesrc) X(dwarf_haspc)      \
+	X(dwarf_getsrc_die) X(dwarf_linesrc) X(dwarf_lineno)
+
+static struct {
+#define FIELD_(name) __typeof__(name) *name;
+	LIBDW_FUNCTIONS(FIELD_)
+#undef FIELD_
+} dw;
+
+static Dwfl *session;
+static Dwfl_Callbacks callbacks;
+
+static void open_libdw(void)
+{
+	void *h;
+
+	memstats__busy++;
+	h = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);
+	memstats__busy--;
+	if (!h)
+		return;
+#define LOAD_(name) dw.name = (__typeof__(name) *)dlsym(h, #name); if (!dw.name) return;
+	LIBDW_FUNCTIONS(LOAD_)
+#undef LOAD_
+	callbacks.find_elf = dw.dwfl_linux_proc_find_elf;
+	callbacks.find_debuginfo = dw.dwfl_standard_find_debuginfo;
+	have_dw = 1;
+}
+
+#else
+static void open_libdw(void)
+{
+}
+#endif
+
+void symbols_init(void)
+{
+	pthread_once(&dw_once, open_libdw);
+}
+
+void symbols_fork_prepare(void)
+{
+	pthread_mutex_lock(&sym_lock);
+}
+
+void symbols_fork_after(void)
+{
+	pthread_mutex_unlock(&sym_lock);
+}
+
+void symbols_forget(void)
+{
+	__atomic_store_n(&session_stale, 1, __ATOMIC_RELAXED);
+}
+
+/* A copy of s in fr's buffer (NULL if it does not fit, or s is NULL). */
+static const char *keep(struct frames *fr, const char *s)
+{
+	size_t n = s ? strlen(s) + 1 : 0;
+	char *d;
+
+	if (!s || fr->used + n > sizeof(fr->buf))
+		return NULL;
+	d = fr->buf + fr->used;
+	memcpy(d, s, n);
+	fr->used += n;
+	return d;
+}
+
+/* The frames and module from dladdr, where libdw is not there: the
+ * function from the dynamic symbol table, no file or line. */
+static void lookup_dladdr(uintptr_t addr, struct frames *fr)
+{
+	Dl_info info;
+
+	if (!dladdr((void *)addr, &info))
+		return;
+	snprintf(fr->module, sizeof(fr->module), "%s", info.dli_fname ? info.dli_fname : "");
+	fr->module_start = (uintptr_t)info.dli_fbase;
+	if (info.dli_sname) {
+		fr->f[0] = (struct frame){ keep(fr, info.dli_sname), NULL, 0 };
+		fr->n = 1;
+		fr->func_offset = addr - (uintptr_t)info.dli_saddr;
+	}
+}
+
+#ifndef NO_LIBDW
+/* The session, made (again) when needed. sym_lock held. */
+static Dwfl *get_session(int fresh)
+{
+	if (session && (fresh || __atomic_exchange_n(&session_stale, 0, __ATOMIC_RELAXED))) {
+		dw.dwfl_end(session);
+		session = NULL;
+	}
+	if (!session && (session = dw.dwfl_begin(&callbacks))) {
+		dw.dwfl_report_begin(session);
+		dw.dwfl_linux_proc_report(session, getpid());
+		dw.dwfl_report_end(session, NULL, NULL);
+	}
+	return session;
+}
+
+/* The module holding addr, the session made again once if none does. */
+static Dwfl_Module *module_of(uintptr_t addr)
+{
+	Dwfl *s = get_session(0);
+	Dwfl_Module *m = s ? dw.dwfl_addrmodule(s, addr) : NULL;
+
+	if (!m && s && (s = get_session(1)))
+		m = dw.dwfl_addrmodule(s, addr);
+	return m;
+}
+
+static const char *die_name(Dwarf_Die *die)
+{
+	Dwarf_Attribute a;
+
+	return dw.dwarf_attr_integrate(die, DW_AT_name, &a) ? dw.dwarf_formstring(&a) : NULL;
+}
+
+/* Where an inlined function was called: file and line in its caller. */
+static void call_site(Dwarf_Die *cu, Dwarf_Die *inl, const char **file, unsigned int *line)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word idx, l;
+	Dwarf_Files *files;
+	size_t nfiles;
+
+	*file = NULL;
+	*line = 0;
+	if (dw.dwarf_attr(inl, DW_AT_call_line, &a) && dw.dwarf_formudata(&a, &l) == 0)
+		*line = (unsigned int)l;
+	if (dw.dwarf_attr(inl, DW_AT_call_file, &a) && dw.dwarf_formudata(&a, &idx) == 0 &&
+	    dw.dwarf_getsrcfiles(cu, &files, &nfiles) == 0 && idx < nfiles)
+		*file = dw.dwarf_filesrc(files, idx, NULL, NULL);
+}
+
+/* The inline frames at addr from DWARF, innermost first. */
+/* The compile unit holding addr: from .debug_aranges, or, as clang writes
+ * none, from each unit's own ranges. */
+static Dwarf_Die *cu_of(Dwfl_Module *m, uintptr_t addr, Dwarf_Addr *bias)
+{
+	Dwarf_Die *cu = dw.dwfl_module_addrdie(m, addr, bias);
+
+	if (cu)
+		return cu;
+	while ((cu = dw.dwfl_module_nextcu(m, cu, bias)))
+		if (dw.dwarf_haspc(cu, addr - *bias) > 0)
+			return cu;
+	return NULL;
+}
+
+static int dwarf_frames(Dwfl_Module *m, uintptr_t addr, struct frame *f, int max)
+{
+	Dwarf_Addr bias;
+	Dwarf_Die *cu = cu_of(m, addr, &bias), *scopes = NULL;
+	Dwarf_Line *l;
+	const char *file = NULL;
+	int line = 0, n, k = 0;
+
+	if (!cu)
+		return 0;
+	if ((l = dw.dwarf_getsrc_die(cu, addr - bias))) {
+		file = dw.dwarf_linesrc(l, NULL, NULL);
+		dw.dwarf_lineno(l, &line);
+	}
+	/* the innermost scope at addr, then the scopes physically holding it:
+	 * dwarf_getscopes() itself goes on into an inlined function's
+	 * abstract definition instead */
+	n = dw.dwarf_getscopes(cu, addr - bias, &scopes);
+	if (n > 0) {
+		Dwarf_Die inner = scopes[0];
+
+		free(scopes);
+		scopes = NULL;
+		n = dw.dwarf_getscopes_die(&inner, &scopes);
+	}
+	for (int i = 0; i < n && k < max; i++) {
+		int tag = dw.dwarf_tag(&scopes[i]);
+
+		if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
+			continue;
+		f[k++] = (struct frame){ die_name(&scopes[i]), file, line > 0 ? (unsigned int)line : 0 };
+		if (tag == DW_TAG_subprogram)
+			break;
+		call_site(cu, &scopes[i], &file, (unsigned int *)&line);
+	}
+	free(scopes);
+	return k;
+}
+
+static void lookup_dwarf(uintptr_t addr, struct frames *fr)
+{
+	struct frame f[NELEM(fr->f)];
+	Dwfl_Module *m = module_of(addr);
+	const char *name, *mainfile = NULL, *modname;
+	Dwarf_Addr start = 0;
+	GElf_Off off = 0;
+	GElf_Sym sym;
+	int n;
+
+	if (!m)
+		return;
+	modname = dw.dwfl_module_info(m, NULL, &start, NULL, NULL, NULL, &mainfile, NULL);
+	snprintf(fr->module, sizeof(fr->module), "%s", mainfile ? mainfile : modname ? modname : "");
+	fr->module_start = (uintptr_t)start;
+	name = dw.dwfl_module_addrinfo(m, addr, &off, &sym, NULL, NULL, NULL);
+	fr->func_offset = off;
+	n = dwarf_frames(m, addr, f, (int)NELEM(f));
+	if (n == 0 && name)
+		f[n++] = (struct frame){ name, NULL, 0 };
+	for (int i = 0; i < n; i++)
+		fr->f[fr->n++] = (struct frame){ keep(fr, f[i].func), keep(fr, f[i].file), f[i].line };
+}
+
+#else
+static void lookup_dwarf(uintptr_t addr, struct frames *fr)
+{
+	(void)addr;
+	(void)fr;
+}
+#endif
+
+void symbols_lookup(uintptr_t addr, struct frames *fr)
+{
+	memset(fr, 0, offsetof(struct frames, buf));
+	if (!have_dw) {
+		lookup_dladdr(addr, fr);
+		return;
+	}
+	pthread_mutex_lock(&sym_lock);
+	lookup_dwarf(addr, fr);
+	pthread_mutex_unlock(&sym_lock);
+}
+
+const char *symbols_function(uintptr_t addr, struct frames *fr)
+{
+	symbols_lookup(addr, fr);
+	return fr->n ? fr->f[fr->n - 1].func : NULL;
+}
