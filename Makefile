@@ -132,7 +132,7 @@ deps:
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 ITEST_SRCS  := $(wildcard tests/integration/test_*.c)
 ITESTS      := $(ITEST_SRCS:tests/integration/%.c=$(B)/tests/%) $(B)/tests/static_basic $(B)/tests/static_report \
-	       $(B)/tests/static_names $(B)/tests/test_cxx
+	       $(B)/tests/static_names $(B)/tests/test_cxx $(B)/tests/test_preload
 
 # C++ tests use the C compiler's sibling: clang++ with clang, else $(CXX).
 TEST_CXX    := $(if $(findstring clang,$(notdir $(CC))),$(subst clang,clang++,$(CC)),$(CXX))
@@ -166,6 +166,36 @@ $(B)/tests/libplugin.so: $(wildcard tests/integration/plugin/*.c) $(B)/libmemsta
 # unloads one while the test holds the other.
 $(B)/tests/libplugin2.so: $(B)/tests/libplugin.so
 	$(CC) $(CFLAGS) -fPIC -shared $(INSTR_CFLAGS) $(wildcard tests/integration/plugin/*.c) -o $@ $(INSTR_LIBS)
+
+# test_wrappers: wrappers in another file and in an instrumented shared library.
+$(B)/tests/libwrapped.so: tests/integration/wrappers/lib.c tests/integration/wrappers/wrappers.h $(B)/libmemstats.so $(B)/flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -shared -Wall -Wextra -Werror $(INSTR_CFLAGS) $< -o $@ $(INSTR_LIBS)
+
+$(B)/tests/test_wrappers: tests/integration/test_wrappers.c tests/integration/wrappers/util.c \
+		tests/integration/wrappers/wrappers.h tests/integration/itest.h $(B)/tests/libwrapped.so $(B)/flags | deps
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(INSTR_CFLAGS) $(CHECK_CFLAGS) \
+		$(filter %.c,$^) -o $@ -L$(B)/tests -lwrapped -Wl,-rpath,$(abspath $(B)/tests) $(INSTR_LIBS) $(CHECK_LIBS)
+
+# The preload library's tests: programs built without the header's macros
+# (test_preload uses memstats.h for its API only), run under it.
+PRELOAD_TESTS := $(B)/tests/test_preload $(B)/tests/preload_nodebug $(B)/tests/preload_news $(B)/tests/libplug.so
+$(B)/tests/preload_nodebug: tests/preload/nodebug.c $(B)/flags
+	@mkdir -p $(@D)
+	$(CC) -O0 -g0 $< -o $@
+
+$(B)/tests/preload_news: tests/preload/news.cc $(B)/flags
+	@mkdir -p $(@D)
+	$(TEST_CXX) -O0 -g -std=c++17 $< -o $@
+
+$(B)/tests/libplug.so: tests/preload/plug.c $(B)/flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -shared $< -o $@
+
+$(B)/tests/test_preload: tests/preload/test_preload.c tests/integration/itest.h $(PRELOAD) \
+		$(B)/tests/preload_nodebug $(B)/tests/preload_news $(B)/tests/libplug.so $(B)/flags | deps
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Iinclude -DMEMSTATS_DISABLE $(CHECK_CFLAGS) \
+		-DBUILD='"$(abspath $(B))"' $< -o $@ $(INSTR_LIBS) -ldl $(CHECK_LIBS)
 
 # An instrumented C++ plugin: its sites in an inline function and a template.
 $(B)/tests/libcxxplugin.so: tests/integration/cxxplugin/plugin.cc $(B)/libmemstats.so $(B)/flags

@@ -349,6 +349,10 @@ static int logical_stack(const struct caller *c, struct lframe *lf, int max, str
 		uintptr_t off;
 
 		symbols_lookup(c->addr[i] - 1, fr);
+		/* the wrapper's out-of-line call was a tail call: its own return
+		 * address is the wrapper's, the same frames twice */
+		if (i && c->addr[i] == c->addr[i - 1])
+			continue;
 		off = fr->func_offset;
 		if (i == 0)
 			*func_offset = off;

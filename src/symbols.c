@@ -8,14 +8,18 @@
  * function names from the dynamic symbol table (dladdr) instead.
  *
  * One session (Dwfl) over the process's mappings, under its own lock, taken
- * under no other lock of ours; nothing under it calls into ld.so (dlopen
- * is done before, dladdr only without libdw and without the lock), so a
- * dlclose in another thread, which runs destructors under ld.so's lock,
- * never waits on a thread that waits on ld.so. The session is made again when an address is in no module it
- * knows, or after an object was unloaded.
+ * under no other lock of ours. Under it, nothing takes ld.so's load lock
+ * (dlopen is done before, dladdr only without libdw and without the lock;
+ * dl_iterate_phdr takes only the lock ld.so holds while it changes its
+ * list), so a dlclose in another thread, which runs destructors under the
+ * load lock, never waits on a thread that waits on ld.so. The session is
+ * made again once an object was loaded or unloaded since (one loaded into a
+ * hole of another's range would be taken for that one), or when an address
+ * is in no module it knows.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,9 +136,32 @@ static void lookup_dladdr(uintptr_t addr, struct frames *fr)
 }
 
 #ifndef NO_LIBDW
+/* How many objects were ever loaded and unloaded: a session is good while
+ * these stay what they were (an object loaded into a hole of another's
+ * range would otherwise be taken for that one). */
+static int count_loads(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	unsigned long long *gen = arg;
+
+	(void)size;
+	gen[0] = info->dlpi_adds;
+	gen[1] = info->dlpi_subs;
+	return 1;
+}
+
+static unsigned long long session_gen[2];
+
 /* The session, made (again) when needed. sym_lock held. */
 static Dwfl *get_session(int fresh)
 {
+	unsigned long long gen[2] = { 0, 0 };
+
+	dl_iterate_phdr(count_loads, gen);
+	if (gen[0] != session_gen[0] || gen[1] != session_gen[1]) {
+		fresh = 1;
+		session_gen[0] = gen[0];
+		session_gen[1] = gen[1];
+	}
 	if (session && (fresh || __atomic_exchange_n(&session_stale, 0, __ATOMIC_RELAXED))) {
 		dw.dwfl_end(session);
 		session = NULL;

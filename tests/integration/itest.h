@@ -78,6 +78,68 @@ static inline struct memstats_row site_in(const char *file, unsigned int line, c
 		ck_assert_uint_eq(r_.c.free_bytes, (free_));                                       \
 	} while (0)
 
+/* Every row at line of file (by its last component, as debug information
+ * may name it otherwise) with op, summed (a compiler may make one line
+ * several calls): what caller rows are checked with. The strings are the
+ * first row's. */
+struct rows_at {
+	const char *file;
+	unsigned int line;
+	const char *op;
+	int rows;
+	memstats_u64 calls, bytes, alloc_bytes, free_bytes, live_blocks;
+	char via[256], func[128], kind[16], api[64], object[1024];
+};
+
+static inline const char *last_component(const char *path)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	return slash ? slash + 1 : path;
+}
+
+static inline int rows_at_fn(const struct memstats_row *r, void *arg)
+{
+	struct rows_at *q = arg;
+
+	if (!r->file || strcmp(last_component(r->file), last_component(q->file)) != 0 || r->line != q->line ||
+	    strcmp(r->op, q->op) != 0)
+		return 0;
+	if (!q->rows++) {
+		size_t n = 0;
+
+		for (int i = 0; i < MEMSTATS_VIA_MAX && r->via[i]; i++)
+			n += (size_t)snprintf(q->via + n, sizeof(q->via) - n, "%s%s", i ? ">" : "", r->via[i]);
+		snprintf(q->func, sizeof(q->func), "%s", r->func ? r->func : "?");
+		snprintf(q->kind, sizeof(q->kind), "%s", r->kind ? r->kind : "site");
+		snprintf(q->api, sizeof(q->api), "%s", r->api ? r->api : "?");
+		snprintf(q->object, sizeof(q->object), "%s", r->object ? r->object : "?");
+	}
+	q->calls += r->c.calls;
+	q->bytes += r->c.bytes;
+	q->alloc_bytes += r->c.alloc_bytes;
+	q->free_bytes += r->c.free_bytes;
+	q->live_blocks += r->live.blocks;
+	return 0;
+}
+
+static inline struct rows_at find_rows(const char *file, unsigned int line, const char *op)
+{
+	struct rows_at q = { .file = file, .line = line, .op = op };
+
+	memstats_foreach_site(rows_at_fn, &q);
+	return q;
+}
+
+/* The same in a test: at least one row, or the test fails. */
+static inline struct rows_at rows_at(const char *file, unsigned int line, const char *op)
+{
+	struct rows_at q = find_rows(file, line, op);
+
+	ck_assert_msg(q.rows > 0, "no row at %s:%u op %s", file, line, op);
+	return q;
+}
+
 /* This program's path, as the report names the object holding its sites. */
 static inline const char *self_path(void)
 {
