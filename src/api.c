@@ -38,8 +38,9 @@ void memstats__describe(struct memstats_site *s, const char *file, unsigned int 
 	memstats__busy--;
 }
 
-void memstats__preload_start(void)
+void memstats__preload_start(void *(*next_malloc)(size_t))
 {
+	usable_allocator = next_malloc;
 	runtime_enter();
 }
 

@@ -10,7 +10,8 @@
  * which debug information sorts out at report time). When the function at
  * ra is itself a wrapper (xstrdup calling xmalloc, not inlined) that is not
  * enough: the call walks the stack (the unwinder) to the first frame that
- * is not a wrapper. Only such calls walk; the rest cost two hash probes.
+ * is not a wrapper. Only such calls walk; the rest find their record in a
+ * small cache of the calling thread's, or with one probe of the table.
  *
  * Each distinct chain gets a record (struct caller), numbered like a site,
  * so that counting, tracking, folding at thread exit and reports all work
@@ -294,7 +295,7 @@ static struct caller *chain_record(uintptr_t tag, const struct memstats_site *fr
 static struct entry *first_call(uint64_t h, uintptr_t tag, const struct memstats_site *from, unsigned int op,
 				const char *api, const char *type, uintptr_t pc, uintptr_t ra)
 {
-	int walks = wrapper_at(ra ? ra : pc);
+	int walks = wrappers_count() && wrapper_at(ra ? ra : pc);
 	uintptr_t chain[2] = { pc, ra };
 	struct entry *e;
 
@@ -311,19 +312,32 @@ static struct entry *first_call(uint64_t h, uintptr_t tag, const struct memstats
 	return e;
 }
 
-struct memstats_site *callers_record(uintptr_t tag, const struct memstats_site *from, unsigned int op,
-				     const char *api, const char *type, uintptr_t pc, uintptr_t ra)
+/* The table's answer for a key: the record, or NULL with *walks set. */
+static struct caller *lookup(uintptr_t tag, const struct memstats_site *from, unsigned int op, const char *api,
+			     const char *type, uintptr_t pc, uintptr_t ra, int *walks)
 {
 	uint64_t h = hash_short(ENTRY_SHORT, tag, pc, ra);
 	struct entry *e = find(h, ENTRY_SHORT, tag, pc, ra, NULL, 0);
+
+	if (!e && !(e = first_call(h, tag, from, op, api, type, pc, ra)))
+		return NULL;
+	*walks = e->c == NULL;
+	return e->c;
+}
+
+/* callers_record()'s way when its thread's cache has not the key. */
+struct memstats_site *callers_lookup(struct caller_cache *hot, uintptr_t tag, const struct memstats_site *from,
+				     unsigned int op, const char *api, const char *type, uintptr_t pc, uintptr_t ra)
+{
 	uintptr_t chain[CALLER_DEPTH];
 	struct caller *c;
+	int walks = 0;
 
-	if (__builtin_expect(!e, 0) && !(e = first_call(h, tag, from, op, api, type, pc, ra)))
-		return NULL;
-	if (__builtin_expect(e->c != NULL, 1))
-		return &e->c->site;
-	c = chain_record(tag, from, op, api, type, chain, walk_chain(pc, ra, chain));
+	c = lookup(tag, from, op, api, type, pc, ra, &walks);
+	if (walks) /* a different caller each time, maybe: never kept in the cache */
+		c = chain_record(tag, from, op, api, type, chain, walk_chain(pc, ra, chain));
+	else if (c && hot)
+		hot[callers_hot_slot(tag, pc)] = (struct caller_cache){ tag, pc, ra, &c->site };
 	return c ? &c->site : NULL;
 }
 

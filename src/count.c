@@ -6,6 +6,8 @@
  * site, or a caller record (callers.c); its counters go to this thread's
  * slot for that record, its block to this thread's live table.
  */
+#include <stdlib.h>
+
 #include "internal.h"
 
 /* Whether site s sits in a declared wrapper (its function's name says so):
@@ -18,19 +20,29 @@ static int in_wrapper(struct memstats_site *s)
 	return 1;
 }
 
+/* This thread's cache of caller records, made at its first caller row. */
+static inline __attribute__((always_inline)) struct caller_cache *hot_of(struct thread *t)
+{
+	if (!t)
+		return NULL;
+	if (__builtin_expect(!t->callers, 0))
+		t->callers = calloc(CALLER_CACHE, sizeof(*t->callers));
+	return t->callers;
+}
+
 /* The record that counts a call at site s: s itself, or, inside a wrapper,
  * the record of the wrapper's caller. pc: the call's return address; ra:
  * the return address of the function holding the site. */
-static struct memstats_site *record_for(struct memstats_site *s, const void *pc, const void *ra)
+static inline __attribute__((always_inline)) struct memstats_site *record_for(struct thread *t, struct memstats_site *s, const void *pc, const void *ra)
 {
 	if (__builtin_expect(!(relaxed_get(&s->flags) & MEMSTATS_SITE_WRAPPED), 1) &&
 	    (__builtin_expect(relaxed_get(&s->id) != 0, 1) || !in_wrapper(s)))
 		return s;
-	return callers_record((uintptr_t)s, s, s->op, s->api, s->type, (uintptr_t)pc, (uintptr_t)ra);
+	return callers_record(hot_of(t), (uintptr_t)s, s, s->op, s->api, s->type, (uintptr_t)pc, (uintptr_t)ra);
 }
 
 /* An allocation call that asked for req bytes and got p. */
-static void add_alloc(struct memstats_counters *c, memstats_u64 req, void *p, unsigned int flags)
+static inline __attribute__((always_inline)) void add_alloc(struct memstats_counters *c, memstats_u64 req, void *p, unsigned int flags)
 {
 	relaxed_add(&c->calls, 1);
 	relaxed_add(&c->bytes, req);
@@ -42,14 +54,13 @@ static void add_alloc(struct memstats_counters *c, memstats_u64 req, void *p, un
 
 /* This thread's slot for record r; NULL if out of memory: the call is then
  * not counted, and the allocation still served. */
-static struct memstats_counters *slot_of(struct thread *t, struct memstats_site *r)
+static inline __attribute__((always_inline)) struct memstats_counters *slot_of(struct thread *t, struct memstats_site *r)
 {
 	return t && r ? counters_slot(&t->slots, r) : NULL;
 }
 
-static void count_alloc_at(struct memstats_site *r, memstats_u64 req, void *p, unsigned int flags)
+static inline __attribute__((always_inline)) void count_alloc_at(struct thread *t, struct memstats_site *r, memstats_u64 req, void *p, unsigned int flags)
 {
-	struct thread *t = thread_get();
 	struct memstats_counters *c = slot_of(t, r);
 
 	if (!c)
@@ -59,9 +70,8 @@ static void count_alloc_at(struct memstats_site *r, memstats_u64 req, void *p, u
 		track_alloc(&t->tracker, r, p, req);
 }
 
-static void count_free_at(struct memstats_site *r, void *ptr)
+static inline __attribute__((always_inline)) void count_free_at(struct thread *t, struct memstats_site *r, void *ptr)
 {
-	struct thread *t = thread_get();
 	struct memstats_counters *c = slot_of(t, r);
 
 	if (c) {
@@ -75,14 +85,20 @@ static void count_free_at(struct memstats_site *r, void *ptr)
 void count_alloc(struct memstats_site *s, memstats_u64 req, void *p, unsigned int flags, const void *pc,
 		 const void *ra)
 {
+	struct thread *t;
+
 	runtime_enter();
-	count_alloc_at(record_for(s, pc, ra), req, p, flags);
+	t = thread_get();
+	count_alloc_at(t, record_for(t, s, pc, ra), req, p, flags);
 }
 
 void count_free(struct memstats_site *s, void *ptr, const void *pc, const void *ra)
 {
+	struct thread *t;
+
 	runtime_enter();
-	count_free_at(record_for(s, pc, ra), ptr);
+	t = thread_get();
+	count_free_at(t, record_for(t, s, pc, ra), ptr);
 }
 
 void count_realloc_begin(struct realloc_count *rc, void *ptr)
@@ -98,9 +114,9 @@ void count_realloc_begin(struct realloc_count *rc, void *ptr)
 
 /* The old block is gone when realloc succeeded, or when it freed it for a
  * size of 0 (glibc returns NULL then); on failure it stays. */
-static void count_realloc_at(struct memstats_site *r, const struct realloc_count *rc, memstats_u64 size, void *p)
+static void count_realloc_at(struct thread *t, struct memstats_site *r, const struct realloc_count *rc, memstats_u64 size,
+			     void *p)
 {
-	struct thread *t = thread_get();
 	struct memstats_counters *c = slot_of(t, r);
 	int gone = p || size == 0;
 
@@ -122,7 +138,9 @@ static void count_realloc_at(struct memstats_site *r, const struct realloc_count
 void count_realloc_end(struct memstats_site *s, const struct realloc_count *rc, memstats_u64 size, void *p,
 		       const void *pc, const void *ra)
 {
-	count_realloc_at(record_for(s, pc, ra), rc, size, p);
+	struct thread *t = thread_get();
+
+	count_realloc_at(t, record_for(t, s, pc, ra), rc, size, p);
 }
 
 /* ---- the preload library's calls ----------------------------------------- */
@@ -137,23 +155,30 @@ static const struct {
 };
 
 /* The record of a call of api from code at pc: its caller record. */
-static struct memstats_site *preload_record(unsigned int api, const void *pc)
+static inline __attribute__((always_inline)) struct memstats_site *preload_record(struct thread *t, unsigned int api, const void *pc)
 {
 	if (api >= NELEM(preload_apis))
 		return NULL;
-	return callers_record(api + 1, NULL, preload_apis[api].op, preload_apis[api].api, NULL, (uintptr_t)pc, 0);
+	return callers_record(hot_of(t), api + 1, NULL, preload_apis[api].op, preload_apis[api].api, NULL,
+			      (uintptr_t)pc, 0);
 }
 
 void memstats__preload_alloc(unsigned int api, const void *pc, memstats_u64 req, void *p, unsigned int flags)
 {
+	struct thread *t;
+
 	runtime_enter();
-	count_alloc_at(preload_record(api, pc), req, p, flags);
+	t = thread_get();
+	count_alloc_at(t, preload_record(t, api, pc), req, p, flags);
 }
 
 void memstats__preload_free(unsigned int api, const void *pc, void *ptr)
 {
+	struct thread *t;
+
 	runtime_enter();
-	count_free_at(preload_record(api, pc), ptr);
+	t = thread_get();
+	count_free_at(t, preload_record(t, api, pc), ptr);
 }
 
 void memstats__preload_realloc_begin(struct realloc_count *rc, void *ptr)
@@ -163,5 +188,7 @@ void memstats__preload_realloc_begin(struct realloc_count *rc, void *ptr)
 
 void memstats__preload_realloc_end(const void *pc, const struct realloc_count *rc, memstats_u64 size, void *p)
 {
-	count_realloc_at(preload_record(PRELOAD_REALLOC, pc), rc, size, p);
+	struct thread *t = thread_get();
+
+	count_realloc_at(t, preload_record(t, PRELOAD_REALLOC, pc), rc, size, p);
 }

@@ -102,6 +102,9 @@ void warnf_fd(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 /* Whether glibc's chunk header (memstats_usable_ in memstats/sites.h) gives
  * the exact malloc_usable_size() in this process: set once at start-up. */
 extern int usable_from_header;
+/* The malloc behind the program's (the preload library's next one), if
+ * not the one the name malloc finds: whether it is glibc's is checked. */
+extern void *(*usable_allocator)(size_t);
 void usable_init(void);
 size_t usable_size_slow(void *p);
 
@@ -266,12 +269,34 @@ void registry_remove_thread(struct thread *t);
 
 /* ---- callers.c: calls counted by return address ------------------------- */
 
+/* A thread's cache of the records its calls found last (in its state). */
+#define CALLER_CACHE 64
+struct caller_cache {
+	uintptr_t tag, pc, ra;
+	struct memstats_site *record;
+};
+
 /* The record that counts a call known by tag (the macro site from, in a
  * wrapper; or the preload library's api number), pc (the call's return
  * address) and ra (the return address of the function holding a wrapper
- * site; 0 from the preload library). NULL if out of memory. */
-struct memstats_site *callers_record(uintptr_t tag, const struct memstats_site *from, unsigned int op,
-				     const char *api, const char *type, uintptr_t pc, uintptr_t ra);
+ * site; 0 from the preload library), through the thread's cache hot
+ * (CALLER_CACHE entries, or NULL). NULL if out of memory. */
+struct memstats_site *callers_lookup(struct caller_cache *hot, uintptr_t tag, const struct memstats_site *from,
+				     unsigned int op, const char *api, const char *type, uintptr_t pc, uintptr_t ra);
+static inline size_t callers_hot_slot(uintptr_t tag, uintptr_t pc)
+{
+	return (size_t)((pc ^ (pc >> 9) ^ (tag << 3)) & (CALLER_CACHE - 1));
+}
+static inline struct memstats_site *callers_record(struct caller_cache *hot, uintptr_t tag,
+						   const struct memstats_site *from, unsigned int op, const char *api,
+						   const char *type, uintptr_t pc, uintptr_t ra)
+{
+	struct caller_cache *h = hot ? &hot[callers_hot_slot(tag, pc)] : NULL;
+
+	if (__builtin_expect(h && h->pc == pc && h->tag == tag && h->ra == ra, 1))
+		return h->record;
+	return callers_lookup(hot, tag, from, op, api, type, pc, ra);
+}
 void callers_resolve_all(void);           /* before a report: what every record is */
 void callers_unloading(uintptr_t base);   /* the object at base is about to go */
 
@@ -357,6 +382,7 @@ void track_reset_peaks(void);             /* registry held */
 struct thread {
 	struct slots slots;               /* counters.c */
 	struct tracker tracker;           /* track.c */
+	struct caller_cache *callers;     /* callers.c's, made at the thread's first caller row */
 	struct thread *next;              /* registry_threads */
 };
 
@@ -567,7 +593,8 @@ PRELOAD_API_ void memstats__preload_free(unsigned int api, const void *pc, void 
 PRELOAD_API_ void memstats__preload_realloc_begin(struct realloc_count *rc, void *ptr);
 PRELOAD_API_ void memstats__preload_realloc_end(const void *pc, const struct realloc_count *rc, memstats_u64 size,
 						void *p);
-PRELOAD_API_ void memstats__preload_start(void);               /* api.c: from its constructor */
+/* api.c: from its constructor, with the malloc it calls (for usable sizes) */
+PRELOAD_API_ void memstats__preload_start(void *(*next_malloc)(size_t));
 PRELOAD_API_ void memstats__preload_unloading(uintptr_t base); /* api.c: dlclose is about to run */
 
 /* ---- ha-aligned.c ---------------------------------------------------------- */

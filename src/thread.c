@@ -23,6 +23,7 @@ static void thread_gone(struct thread *t)
 	counters_fold(&t->slots);
 	track_thread_gone(&t->tracker);
 	registry_remove_thread(t);
+	free(t->callers);
 	free(t);
 }
 

@@ -34,9 +34,11 @@ size_t usable_size_slow(void *p)
  * program that brings its own malloc has no __libc_malloc at all. */
 extern void *__libc_malloc(size_t size) __attribute__((weak));
 
+void *(*usable_allocator)(size_t);
+
 static int malloc_is_libc(void)
 {
-	void *(*fn)(size_t) = malloc;
+	void *(*fn)(size_t) = usable_allocator ? usable_allocator : malloc;
 
 	return __libc_malloc && fn == __libc_malloc;
 }

@@ -120,7 +120,7 @@ static int want_next(void)
 __attribute__((constructor(101))) static void preload_start(void)
 {
 	want_next();
-	memstats__preload_start();
+	memstats__preload_start(next.malloc);
 }
 
 /* Whether a call from ra is one to count. */

@@ -38,6 +38,33 @@ static void tight(long n)
 	}
 }
 
+/* wrapped: the same pairs through a project's wrappers (out of line, as
+ * in another file); with memstats, MEMSTATS_WRAPPERS=bench_xmalloc,bench_xfree
+ * counts them at this loop's line. */
+__attribute__((noinline)) void *bench_xmalloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+__attribute__((noinline)) void bench_xfree(void *p)
+{
+	free(p);
+	__asm__ __volatile__(""); /* a call, as a wrapper elsewhere would make */
+}
+
+static void wrapped(long n)
+{
+	for (long i = 0; i < n; i++) {
+		void *p = bench_xmalloc(16 + (size_t)(i & 31));
+		sink = p;
+		bench_xfree(p);
+	}
+}
+
 /* ring: 1024 live blocks of 16..4096 bytes, each replaced in turn */
 static void ring(long n)
 {
@@ -136,6 +163,7 @@ static const struct {
 	long n;
 } workloads[] = {
 	{ "tight", tight, 60000000 },
+	{ "wrapped", wrapped, 60000000 },
 	{ "ring", ring, 6000000 },
 	{ "threads", threads, 30000000 },
 	{ "realistic", realistic, 1000000 },
@@ -154,6 +182,6 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	}
-	fprintf(stderr, "usage: %s tight|ring|threads|realistic|realloc [ITERATIONS]\n", argv[0]);
+	fprintf(stderr, "usage: %s tight|wrapped|ring|threads|realistic|realloc [ITERATIONS]\n", argv[0]);
 	return 2;
 }

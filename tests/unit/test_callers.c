@@ -53,10 +53,10 @@ START_TEST(test_records_by_key)
 
 	setenv("MEMSTATS_OUTPUT", "off", 1);
 	runtime_enter();
-	a = callers_record(tag, &in_wrapper, MEMSTATS_OP_MALLOC, "malloc", NULL, 0x1000, 0x2000);
-	b = callers_record(tag, &in_wrapper, MEMSTATS_OP_MALLOC, "malloc", NULL, 0x1000, 0x2000);
-	c = callers_record(tag, &in_wrapper, MEMSTATS_OP_MALLOC, "malloc", NULL, 0x1000, 0x3000);
-	d = callers_record(PRELOAD_MALLOC + 1, NULL, MEMSTATS_OP_MALLOC, "malloc", NULL, 0x1000, 0);
+	a = callers_record(NULL, tag, &in_wrapper, MEMSTATS_OP_MALLOC, "malloc", NULL, 0x1000, 0x2000);
+	b = callers_record(NULL, tag, &in_wrapper, MEMSTATS_OP_MALLOC, "malloc", NULL, 0x1000, 0x2000);
+	c = callers_record(NULL, tag, &in_wrapper, MEMSTATS_OP_MALLOC, "malloc", NULL, 0x1000, 0x3000);
+	d = callers_record(NULL, PRELOAD_MALLOC + 1, NULL, MEMSTATS_OP_MALLOC, "malloc", NULL, 0x1000, 0);
 	ck_assert_ptr_nonnull(a);
 	ck_assert_ptr_eq(a, b);
 	ck_assert_ptr_ne(a, c);
@@ -70,6 +70,24 @@ START_TEST(test_records_by_key)
 }
 END_TEST
 
+/* Through a thread's cache: the same records. */
+START_TEST(test_records_through_the_cache)
+{
+	struct caller_cache hot[CALLER_CACHE] = { 0 };
+	struct memstats_site *a, *b;
+
+	runtime_enter();
+	a = callers_record(NULL, PRELOAD_MALLOC + 1, NULL, MEMSTATS_OP_MALLOC, "malloc", NULL, 0x5000, 0);
+	b = callers_record(hot, PRELOAD_MALLOC + 1, NULL, MEMSTATS_OP_MALLOC, "malloc", NULL, 0x5000, 0);
+	ck_assert_ptr_eq(a, b);
+	ck_assert_ptr_eq(callers_record(hot, PRELOAD_MALLOC + 1, NULL, MEMSTATS_OP_MALLOC, "malloc", NULL, 0x5000, 0), a);
+	/* another key at the same cache slot replaces it, and both stay right */
+	b = callers_record(hot, PRELOAD_CALLOC + 1, NULL, MEMSTATS_OP_CALLOC, "calloc", NULL, 0x5000, 0);
+	ck_assert_ptr_ne(a, b);
+	ck_assert_ptr_eq(callers_record(hot, PRELOAD_MALLOC + 1, NULL, MEMSTATS_OP_MALLOC, "malloc", NULL, 0x5000, 0), a);
+}
+END_TEST
+
 /* Thousands of keys: the table grows, every record still found. */
 START_TEST(test_records_many)
 {
@@ -77,9 +95,9 @@ START_TEST(test_records_many)
 
 	runtime_enter();
 	for (uintptr_t i = 0; i < 3000; i++)
-		first[i] = callers_record(PRELOAD_FREE + 1, NULL, MEMSTATS_OP_FREE, "free", NULL, 0x100000 + 16 * i, 0);
+		first[i] = callers_record(NULL, PRELOAD_FREE + 1, NULL, MEMSTATS_OP_FREE, "free", NULL, 0x100000 + 16 * i, 0);
 	for (uintptr_t i = 0; i < 3000; i++)
-		ck_assert_ptr_eq(callers_record(PRELOAD_FREE + 1, NULL, MEMSTATS_OP_FREE, "free", NULL, 0x100000 + 16 * i, 0),
+		ck_assert_ptr_eq(callers_record(NULL, PRELOAD_FREE + 1, NULL, MEMSTATS_OP_FREE, "free", NULL, 0x100000 + 16 * i, 0),
 				 first[i]);
 }
 END_TEST
@@ -197,6 +215,7 @@ Suite *suite_callers(void)
 	tcase_add_test(names, test_no_wrapper_names);
 	suite_add_tcase(s, names);
 	tcase_add_test(records, test_records_by_key);
+	tcase_add_test(records, test_records_through_the_cache);
 	tcase_add_test(records, test_records_many);
 	suite_add_tcase(s, records);
 	tcase_add_test(rows, test_identity);
