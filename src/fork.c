@@ -8,10 +8,18 @@
  * callers lock (no record half added), then the registry lock (no site,
  * number or thread state half changed). The child is one thread: it releases what
  * the forking thread took, after the other threads' states are folded.
+ *
+ * The handlers are registered by the runtime's own constructor, before any
+ * of the program's: glibc runs prepare handlers last registered first, so
+ * every other prepare handler runs before these take the locks (one that
+ * allocates must not find them held), and every parent and child handler
+ * after these released them.
  */
+#include <pthread.h>
+
 #include "internal.h"
 
-void fork_prepare(void)
+static void fork_prepare(void)
 {
 	periodic_fork_prepare();
 	dump_fork_prepare();
@@ -20,7 +28,7 @@ void fork_prepare(void)
 	registry_lock();
 }
 
-void fork_parent(void)
+static void fork_parent(void)
 {
 	registry_unlock();
 	callers_fork_after();
@@ -29,7 +37,7 @@ void fork_parent(void)
 	periodic_fork_parent();
 }
 
-void fork_child(void)
+static void fork_child(void)
 {
 	thread_after_fork_child();
 	registry_unlock();
@@ -37,4 +45,9 @@ void fork_child(void)
 	symbols_fork_after();
 	dump_fork_child();
 	periodic_fork_child();
+}
+
+__attribute__((constructor(101))) static void fork_register(void)
+{
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
 }

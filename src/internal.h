@@ -512,11 +512,8 @@ void periodic_fork_prepare(void);         /* fork.c: no thread of ours crosses f
 void periodic_fork_parent(void);
 void periodic_fork_child(void);
 
-/* ---- fork.c: every lock taken across fork(), in one order ------------------ */
-
-void fork_prepare(void);
-void fork_parent(void);
-void fork_child(void);
+/* ---- fork.c: every lock taken across fork(), in one order ------------------
+ * (its handlers are registered by its own constructor: nothing to call) */
 
 /* ---- init.c: start-up, once, from the first entry into the runtime -------- */
 
@@ -605,6 +602,7 @@ size_t aligned_round(size_t align);
 /* ---- test hooks: only in the unit tests' build (-DMEMSTATS_TEST_HOOKS) ----- */
 #ifdef MEMSTATS_TEST_HOOKS
 extern unsigned int track_clock_skew;     /* track.c: ticks added to the clock */
+extern unsigned int periodic_drain_delay_us; /* periodic.c: widens the wake-to-drain window */
 #endif
 
 #pragma GCC visibility pop

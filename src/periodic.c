@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -33,6 +34,9 @@ static pthread_t thread;
 static int running;             /* the thread runs: only the fork handlers and start-up change it */
 static int stopping;            /* asks the thread to return */
 int periodic_pending;           /* a forked child's thread is still to start */
+#ifdef MEMSTATS_TEST_HOOKS
+unsigned int periodic_drain_delay_us; /* a wait between waking and taking the posts */
+#endif
 
 /* Async-signal-safe, errno kept. */
 static void on_signal(int sig)
@@ -105,8 +109,15 @@ static void *periodic_main(void *arg)
 		if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
 			return arg;
 		if (woken) {
+#ifdef MEMSTATS_TEST_HOOKS
+			if (periodic_drain_delay_us)
+				usleep(periodic_drain_delay_us);
+#endif
 			while (sem_trywait(&wake) == 0) /* signals that came together: one report */
 				;
+			/* the posts taken may include stop_thread()'s: look again */
+			if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
+				return arg;
 			dump_configured();
 			continue;
 		}

@@ -14,6 +14,7 @@ int main(void)
 	srunner_add_suite(sr, suite_aligned());
 	srunner_add_suite(sr, suite_track());
 	srunner_add_suite(sr, suite_callers());
+	srunner_add_suite(sr, suite_periodic());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -13,6 +13,7 @@ Suite *suite_output(void);
 Suite *suite_aligned(void);
 Suite *suite_track(void);
 Suite *suite_callers(void);
+Suite *suite_periodic(void);
 
 /* An anonymous in-memory file: what is written to it can be read back. */
 int mem_fd(void);
