@@ -208,11 +208,16 @@ $(B)/tests/libcxxplugin.so: tests/integration/cxxplugin/plugin.cc $(B)/libmemsta
 	@mkdir -p $(@D)
 	$(TEST_CXX) $(CFLAGS) -std=c++17 -fPIC -shared -Wall -Wextra -Werror $(INSTR_CFLAGS) $< -o $@ $(INSTR_LIBS)
 
+# Preloaded by test_dso: a strdup out of memory for the plugin's path.
+$(B)/tests/liboomstrdup.so: tests/integration/oom-strdup.c $(B)/flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -shared $< -o $@
+
 $(B)/tests/test_dso: tests/integration/test_dso.c tests/integration/itest.h $(B)/tests/libplugin.so \
-		$(B)/tests/libplugin2.so $(B)/tests/libcxxplugin.so $(B)/flags | deps
+		$(B)/tests/libplugin2.so $(B)/tests/libcxxplugin.so $(B)/tests/liboomstrdup.so $(B)/flags | deps
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(INSTR_CFLAGS) $(CHECK_CFLAGS) \
 		-DPLUGIN='"$(abspath $(B)/tests/libplugin.so)"' -DPLUGIN2='"$(abspath $(B)/tests/libplugin2.so)"' \
-		-DCXXPLUGIN='"$(abspath $(B)/tests/libcxxplugin.so)"' \
+		-DCXXPLUGIN='"$(abspath $(B)/tests/libcxxplugin.so)"' -DOOM_SHIM='"$(abspath $(B)/tests/liboomstrdup.so)"' \
 		$< -o $@ $(INSTR_LIBS) -ldl $(CHECK_LIBS)
 
 # The same programs linked statically: the runtime must still be pulled in,

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -35,7 +36,7 @@ struct object {
 	char *name;                       /* its path (ours) */
 	struct memstats_site *start, *stop; /* its section, while loaded */
 	struct memstats_site *kept;       /* copies of its sites from earlier lives, sorted */
-	size_t nkept;                     /* (magic 0: taken back by a site of this life) */
+	size_t nkept;                     /* (TAKEN: taken back by a site of this life) */
 	int unloaded;
 	int executable;                   /* the program itself: never unloaded */
 };
@@ -94,9 +95,28 @@ static struct memstats_site *next_site(struct memstats_site *s, struct memstats_
 #define for_each_section_site(s, o) \
 	for (struct memstats_site *s = next_site((o)->start, (o)->stop); s < (o)->stop; s = next_site(s + 1, (o)->stop))
 
-#define for_each_kept_site(s, o) \
-	for (struct memstats_site *s = next_site((o)->kept, (o)->kept + (o)->nkept); s < (o)->kept + (o)->nkept; \
-	     s = next_site(s + 1, (o)->kept + (o)->nkept))
+/* A kept array is dense, written by us: a copy a site of a later life took
+ * back is marked TAKEN, never searched past (its counters could hold the
+ * magic's value). */
+#define for_each_kept_site(s, o)                                                                 \
+	for (struct memstats_site *s = (o)->kept; s < (o)->kept + (o)->nkept; s++)                  \
+		if (!(s->flags & MEMSTATS_SITE_TAKEN))
+
+/* Where the executable is loaded: the object holding its program headers
+ * (by address, not by a name argv[0] may have changed). */
+static const void *executable_base(void)
+{
+	static const void *base;
+	static int known;
+	Dl_info info;
+
+	if (!__atomic_load_n(&known, __ATOMIC_ACQUIRE)) {
+		if (dladdr((void *)getauxval(AT_PHDR), &info))
+			base = info.dli_fbase;
+		__atomic_store_n(&known, 1, __ATOMIC_RELEASE);
+	}
+	return base;
+}
 
 /* The base and path of the object holding addr; *executable says whether
  * it is the program itself. */
@@ -107,12 +127,12 @@ static const void *object_of(const void *addr, char *name, size_t size, int *exe
 	ssize_t n;
 
 	*executable = 0;
-	if (found && info.dli_fname && *info.dli_fname && strcmp(info.dli_fname, program_invocation_name) != 0) {
-		snprintf(name, size, "%s", info.dli_fname);
+	if (found && info.dli_fbase != executable_base()) {
+		snprintf(name, size, "%s", info.dli_fname ? info.dli_fname : "?");
 		return info.dli_fbase;
 	}
-	/* the executable: dladdr names it as it was invoked, or not at all
-	 * when static; the kernel knows its path */
+	/* the executable (or all of a static program, which dladdr does not
+	 * know): the kernel knows its path */
 	*executable = 1;
 	n = readlink("/proc/self/exe", name, size - 1);
 	name[n > 0 ? n : 0] = '\0';
@@ -164,15 +184,22 @@ void registry_add_section(struct memstats_site *start, struct memstats_site *sto
 
 	registry_lock();
 	i = object_at(base, name, executable);
-	if (i < 0)
-		warnf_fd(2, "memstats: out of memory: the sites of one object will not be reported\n");
-	else if (start && start < stop && !objects[i].start) {
+	if (i < 0) {
+		/* not known, so never copied at its unload: its sites must never
+		 * get a number that would lead into it */
+		struct object lost = { .start = start, .stop = stop };
+
+		for_each_section_site(s, &lost)
+			__atomic_fetch_or(&s->flags, MEMSTATS_SITE_LOST, __ATOMIC_RELAXED);
+	} else if (start && start < stop && !objects[i].start) {
 		objects[i].start = start;
 		objects[i].stop = stop;
 		for_each_section_site(s, &objects[i])
 			take_kept(&objects[i], s);
 	}
 	registry_unlock();
+	if (i < 0) /* a warning is a write: never under the lock */
+		warnf_fd(2, "memstats: out of memory: the sites of one object will not be reported\n");
 }
 
 /* A C++ record is made blank (see MEMSTATS_SITE_ in memstats/sites.h): its
@@ -197,17 +224,18 @@ void registry_describe(struct memstats_site *s, const char *file, unsigned int l
 
 /* A site outside any section, at its first call: listed under its object
  * (which may take back a number it had in an earlier life). Registry held. */
-static void list_late(struct memstats_site *s, const void *base, const char *name, int executable)
+static int list_late(struct memstats_site *s, const void *base, const char *name, int executable)
 {
 	struct late_site *more = grow(late, &cap_late, nlate, sizeof(*late));
 	ssize_t i = object_at(base, name, executable);
 
 	if (more)
 		late = more;
-	if (more && i >= 0) {
-		late[nlate++] = (struct late_site){ s, (size_t)i };
-		take_kept(&objects[i], s);
-	}
+	if (!more || i < 0)
+		return -1;
+	late[nlate++] = (struct late_site){ s, (size_t)i };
+	take_kept(&objects[i], s);
+	return 0;
 }
 
 /* s's number, handed out now. Registry held; 0 if out of memory. */
@@ -242,17 +270,16 @@ unsigned int site_id(struct memstats_site *s)
 	char name[PATH_MAX];
 	const void *base = NULL;
 
-	if (id)
+	if (id || (s->flags & MEMSTATS_SITE_LOST))
 		return id;
 	if (!in_section) /* which object: asked before locking */
 		base = object_of(s, name, sizeof(name), &executable);
 	registry_lock();
 	id = s->id;
-	if (!id) {
-		if (!in_section)
-			list_late(s, base, name, executable);
+	/* a site not listed (out of memory) is not numbered: nothing would
+	 * copy it out before its object goes */
+	if (!id && (in_section || list_late(s, base, name, executable) == 0))
 		id = s->id ? s->id : give_number(s);
-	}
 	registry_unlock();
 	return id;
 }
@@ -338,9 +365,9 @@ static void take_kept(struct object *o, struct memstats_site *s)
 	for (; lo < o->nkept && site_order(&o->kept[lo], s) == 0; lo++) {
 		struct memstats_site *d = &o->kept[lo];
 
-		if (d->magic != MEMSTATS_SITE_MAGIC)
+		if (d->flags & MEMSTATS_SITE_TAKEN)
 			continue; /* taken by a site of the same name already */
-		d->magic = 0;
+		d->flags |= MEMSTATS_SITE_TAKEN;
 		if (d->id) {
 			s->c = d->c;
 			by_id[d->id] = s;
@@ -410,6 +437,8 @@ static void forget_one(struct memstats_site *s, const char *object, void *arg)
 		by_id[s->id] = NULL;
 }
 
+static int lost_at_unload;
+
 /* Replaces object i's sites, in its section and listed, and those kept
  * from earlier lives, by one sorted copy that owns its strings. On failure
  * they are dropped: lost, but nothing points into unmapped memory. */
@@ -424,7 +453,7 @@ static void unload_object(size_t i)
 	if (c.copy)
 		walk_object(i, copy_one, &c);
 	if (!c.copy || c.fail) {
-		warnf_fd(2, "memstats: out of memory: the sites of an unloaded object are lost\n");
+		lost_at_unload = 1; /* said once the lock is released */
 		walk_object(i, forget_one, NULL); /* no number may lead into the unmapped object */
 		for (size_t k = 0; c.copy && k < c.n; k++)
 			free_strings(&c.copy[k]);
@@ -433,7 +462,7 @@ static void unload_object(size_t i)
 		c.n = 0;
 	}
 	for (size_t k = 0; k < o->nkept; k++)
-		if (o->kept[k].magic != MEMSTATS_SITE_MAGIC) /* taken back: its strings are no one's */
+		if (o->kept[k].flags & MEMSTATS_SITE_TAKEN) /* taken back: its strings are no one's */
 			free_strings(&o->kept[k]);
 	free(o->kept);
 	if (c.copy) {
@@ -472,6 +501,8 @@ uintptr_t registry_unload(const void *anchor)
 		}
 	}
 	registry_unlock();
+	if (__atomic_exchange_n(&lost_at_unload, 0, __ATOMIC_RELAXED))
+		warnf_fd(2, "memstats: out of memory: the sites of an unloaded object are lost\n");
 	return (uintptr_t)base;
 }
 

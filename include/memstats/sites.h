@@ -66,6 +66,8 @@ enum memstats_op {
 #define MEMSTATS_SITE_KEPT 2u       /* flags: the runtime's copy of a record of an unloaded object */
 #define MEMSTATS_SITE_WRAPPED 4u    /* flags: in a declared wrapper: counted at its callers (runtime's) */
 #define MEMSTATS_SITE_CALLER 8u     /* flags: the runtime's record of calls by return address */
+#define MEMSTATS_SITE_TAKEN 16u     /* flags: a kept copy a site of a later life took back */
+#define MEMSTATS_SITE_LOST 32u      /* flags: a site the runtime could not register: never numbered */
 
 struct memstats_site {
 	unsigned int magic;

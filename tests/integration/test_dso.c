@@ -248,6 +248,85 @@ START_TEST(test_reloads_cost_nothing)
 }
 END_TEST
 
+static void *magic_bytes_thread(void *fn)
+{
+	((void (*)(void))fn)();
+	return NULL;
+}
+
+/* A site's counters equal to the record's magic, folded into the site when
+ * its thread exited, then copied at dlclose and taken back at the next
+ * dlopen: reports walk the copies by index (a walk that looked for the
+ * magic inside them read a record at the wrong place and crashed). */
+START_TEST(test_kept_copy_holding_the_magic)
+{
+	struct memstats_options opt = { .format = MEMSTATS_FORMAT_JSON, .all = 1 };
+	int fd = open("/dev/null", O_WRONLY);
+	struct plugin p;
+	pthread_t th;
+
+	load(&p);
+	pthread_create(&th, NULL, magic_bytes_thread, dlsym(p.handle, "plugin_magic_bytes"));
+	pthread_join(th, NULL);
+	dlclose(p.handle);
+	load(&p);
+	ck_assert_int_eq(memstats_dump_fd(fd, &opt), 0);
+	dlclose(p.handle);
+	ck_assert_int_eq(memstats_dump_fd(fd, &opt), 0);
+	close(fd);
+}
+END_TEST
+
+struct late_use {
+	char *(*name)(void);
+	int unloaded;
+};
+
+static void *use_then_wait(void *arg)
+{
+	struct late_use *u = arg;
+
+	(free)(u->name());
+	while (!__atomic_load_n(&u->unloaded, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	return NULL; /* exits after the plugin is gone: its counts are folded */
+}
+
+/* The plugin's registration fails (out of memory): one warning, and its
+ * sites get no number, which would lead into it after its dlclose (a
+ * thread exiting then once wrote its counts into the unmapped plugin). */
+static int oom_child(void) /* not a test: no Check assertion here */
+{
+	struct late_use u = { NULL, 0 };
+	void *h = dlopen(PLUGIN, RTLD_NOW);
+	pthread_t th;
+
+	if (!h || !(u.name = (char *(*)(void))dlsym(h, "plugin_name")))
+		return 3;
+	pthread_create(&th, NULL, use_then_wait, &u);
+	usleep(100000);
+	dlclose(h);
+	__atomic_store_n(&u.unloaded, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	return 0;
+}
+
+START_TEST(test_registration_out_of_memory)
+{
+	static const char *const env[] = { "LD_PRELOAD=" OOM_SHIM, "MEMSTATS_OUTPUT=off", NULL };
+	char dir[256], out[300], err[300], *e;
+
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(err, sizeof(err), "%s/err", dir);
+	ck_assert_int_eq(run_child("oom", env, NULL, out, err), 0);
+	e = slurp(err);
+	ck_assert_msg(strstr(e, "memstats: out of memory: the sites of one object will not be reported"), "%s", e);
+	(free)(e);
+	rm_tree(dir);
+}
+END_TEST
+
 /* A C++ plugin whose counted calls are in an inline function and a template
  * unloads at each dlclose, as it does without memstats (its records are no
  * unique symbols), and its sites stay in the reports. */
@@ -282,6 +361,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "child") == 0 && strcmp(argv[2], "track") == 0)
 		return tracked_child();
+	if (argc == 3 && strcmp(argv[1], "child") == 0 && strcmp(argv[2], "oom") == 0)
+		return oom_child();
 
 	Suite *s = suite_create("dso");
 	TCase *tc = tcase_create("plugin");
@@ -294,6 +375,8 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_tracked_blocks_outlive_dlclose);
 	tcase_add_test(tc, test_cxx_plugin_unloads);
 	tcase_add_test(tc, test_reloads_cost_nothing);
+	tcase_add_test(tc, test_kept_copy_holding_the_magic);
+	tcase_add_test(tc, test_registration_out_of_memory);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
