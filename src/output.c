@@ -99,9 +99,16 @@ static int write_in_place(const struct walk_end *end, const struct report *rep)
 {
 	int fd = openat(end->dirfd, end->name, O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY),
 	    rc, err;
+	struct stat st;
 
 	if (fd < 0)
 		return -1;
+	/* still the FIFO or device the walk saw, not a file put in its place */
+	if (fstat(fd, &st) != 0 || S_ISREG(st.st_mode) || st.st_dev != end->st.st_dev || st.st_ino != end->st.st_ino) {
+		close(fd);
+		errno = EAGAIN;
+		return -1;
+	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	rc = write_to_descriptor(fd, rep);
 	err = errno;
@@ -124,8 +131,9 @@ void output_temp_name(const char *name, long pid, unsigned int seq, size_t name_
 	memcpy(out + n, suffix, k + 1);
 }
 
-/* The temporary file: new, in the target's directory. One left by a killed
- * run of the same pid is removed first. */
+/* The temporary file: new, in the target's directory, readable by this
+ * user only while the report is written (its mode comes at the end). One
+ * left by a killed run of the same pid is removed first. */
 static int open_temp(int dirfd, const char *name, char *tmp)
 {
 	static unsigned int seq;
@@ -134,40 +142,89 @@ static int open_temp(int dirfd, const char *name, char *tmp)
 
 	output_temp_name(name, (long)getpid(), __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED),
 			 max > 0 && max < NAME_MAX ? (size_t)max : NAME_MAX, tmp);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0 && errno == EEXIST && unlinkat(dirfd, tmp, 0) == 0)
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	return fd;
+}
+
+/* The process's umask, without changing it (umask() would, for a moment,
+ * for every thread): from /proc; 022 if that cannot be read. */
+static mode_t current_umask(void)
+{
+	char buf[2048];
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	const char *u;
+	unsigned int mask;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 022;
+	buf[n] = '\0';
+	u = strstr(buf, "\nUmask:");
+	return u && sscanf(u + 8, "%o", &mask) == 1 ? (mode_t)mask : 022;
+}
+
+/* The mode, owner and group the report gets: those of the file it
+ * replaces (owner and group each where the process may keep it), or a new
+ * file's. */
+static void give_attributes(int fd, const struct walk_end *end)
+{
+	int kept;
+
+	if (!end->exists) {
+		fchmod(fd, 0666 & ~current_umask());
+		return;
+	}
+	kept = fchown(fd, end->st.st_uid, (gid_t)-1) == 0;
+	kept &= fchown(fd, (uid_t)-1, end->st.st_gid) == 0;
+	(void)kept; /* not ours to give: the file is this process's, as a new one would be */
+	fchmod(fd, end->st.st_mode & 0777);
+}
+
+/* Whether a file there may be replaced: one the process could open for
+ * writing, and, in a sticky world-writable directory, one of its own or
+ * of the directory's owner (as fs.protected_regular has it: a file another
+ * user put in /tmp is theirs, not a report's). */
+static int may_replace(const struct walk_end *end, const char **why)
+{
+	struct stat dir;
+
+	if (faccessat(end->dirfd, end->name, W_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW) != 0) {
+		*why = "the file is there and this process may not write to it";
+		return 0;
+	}
+	if (fstat(end->dirfd, &dir) == 0 && (dir.st_mode & S_ISVTX) && (dir.st_mode & S_IWOTH) &&
+	    end->st.st_uid != geteuid() && end->st.st_uid != dir.st_uid) {
+		*why = "a file in a sticky world-writable directory, owned by neither this user nor the directory's "
+		       "owner (refused as fs.protected_regular does)";
+		errno = EACCES;
+		return 0;
+	}
+	return 1;
 }
 
 /* A regular file, new or replaced: written to a temporary file renamed into
  * place, so a reader never sees half a report and a failed write leaves
- * the old one. A file the process could not have opened for writing is
- * never replaced; one it replaces keeps its mode (and, where the process
- * may set them, its owner and group). */
+ * the old one. */
 static int replace_file(const struct walk_end *end, const struct report *rep, const char **why)
 {
 	char tmp[NAME_MAX + 1];
 	struct writer w;
 	int fd, err;
 
-	if (end->exists && faccessat(end->dirfd, end->name, W_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW) != 0) {
-		*why = "the file is there and this process may not write to it";
+	if (end->exists && !may_replace(end, why))
 		return -1;
-	}
 	if ((fd = open_temp(end->dirfd, end->name, tmp)) < 0)
 		return -1;
-	if (end->exists) {
-		/* an owner that is not ours to give: the file becomes this process's */
-		int given = fchown(fd, end->st.st_uid, end->st.st_gid) == 0;
-
-		(void)given;
-		fchmod(fd, end->st.st_mode & 0777);
-	}
 	w_init(&w, fd);
 	if (report_write(rep, &w) == 0) {
-		int rc = close(fd);
+		int rc;
 
+		give_attributes(fd, end);
+		rc = close(fd);
 		fd = -1; /* closed even when close() fails: never close it twice */
 		if (rc == 0 && renameat(end->dirfd, tmp, end->dirfd, end->name) == 0)
 			return 0;
@@ -188,6 +245,10 @@ int output_to_path(const char *path, const struct report *rep, const char **why)
 	*why = NULL;
 	if ((fd = descriptor_of(path)) >= 0)
 		return write_to_descriptor(fd, rep);
+	if (path[0] && path[strlen(path) - 1] == '/') { /* a directory, as the shell has it */
+		errno = EISDIR;
+		return -1;
+	}
 	if (path_walk(path, &end, why) < 0)
 		return -1;
 	if (end.exists && S_ISDIR(end.st.st_mode)) {

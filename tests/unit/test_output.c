@@ -782,6 +782,81 @@ START_TEST(test_to_path_failed_write_leaves_nothing)
 }
 END_TEST
 
+/* A new report has the mode a new file gets (0666 less the umask, read
+ * without changing it). */
+START_TEST(test_to_path_new_file_mode)
+{
+	struct report rep;
+	struct stat st;
+	mode_t old = umask(027);
+
+	sample_report(&rep);
+	ck_assert_int_eq(output_to_path(in_dir("new.json"), &rep, &why), 0);
+	umask(old);
+	ck_assert_int_eq(stat(in_dir("new.json"), &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, 0640);
+}
+END_TEST
+
+/* fs.protected_regular's rule: in /tmp, a file another user put there is
+ * not replaced by root's report (it would be handed to that user); one of
+ * the process's own is. */
+START_TEST(test_to_path_refuses_planted_file_in_sticky_dir)
+{
+	struct report rep;
+	ino_t ino;
+
+	if (geteuid() != 0)
+		return; /* only root can make a file of another user's */
+	ck_assert_int_eq(chmod(dir, 01777), 0);
+	ino = make_secret("app.report", 0666);
+	ck_assert_int_eq(chown(in_dir("app.report"), 65534, 65534), 0);
+	sample_report(&rep);
+	errno = 0;
+	ck_assert_int_eq(output_to_path(in_dir("app.report"), &rep, &why), -1);
+	ck_assert_int_eq(errno, EACCES);
+	ck_assert_ptr_nonnull(strstr(why, "protected_regular"));
+	assert_secret("app.report", 0666, ino);
+	make_secret("mine.report", 0644);
+	ck_assert_int_eq(output_to_path(in_dir("mine.report"), &rep, &why), 0);
+}
+END_TEST
+
+/* A path ending in '/' names a directory, as for the shell: no file is
+ * made, none replaced. */
+START_TEST(test_to_path_trailing_slash)
+{
+	struct report rep;
+
+	sample_report(&rep);
+	make_secret("f", 0644);
+	errno = 0;
+	ck_assert_int_eq(output_to_path(in_dir("notadir/"), &rep, &why), -1);
+	ck_assert_int_eq(errno, EISDIR);
+	ck_assert_int_eq(output_to_path(in_dir("f/"), &rep, &why), -1);
+	ck_assert_str_eq(dir_names(), "f ");
+}
+END_TEST
+
+/* The owner and the group of a replaced file are kept (as root: both). */
+START_TEST(test_to_path_keeps_group)
+{
+	struct report rep;
+	struct stat st;
+
+	if (geteuid() != 0)
+		return;
+	make_secret("r.json", 0660);
+	ck_assert_int_eq(chown(in_dir("r.json"), 65534, 50), 0);
+	sample_report(&rep);
+	ck_assert_int_eq(output_to_path(in_dir("r.json"), &rep, &why), 0);
+	ck_assert_int_eq(stat(in_dir("r.json"), &st), 0);
+	ck_assert_uint_eq(st.st_uid, 65534);
+	ck_assert_uint_eq(st.st_gid, 50);
+	ck_assert_uint_eq(st.st_mode & 07777, 0660);
+}
+END_TEST
+
 /* The longest legal names get a report: the temporary name is cut to fit. */
 START_TEST(test_to_path_longest_names)
 {
@@ -850,6 +925,10 @@ Suite *suite_output(void)
 	tcase_add_test(path, test_to_path_keeps_mode_and_owner);
 	tcase_add_test(path, test_to_path_failed_write_leaves_nothing);
 	tcase_add_test(path, test_to_path_longest_names);
+	tcase_add_test(path, test_to_path_new_file_mode);
+	tcase_add_test(path, test_to_path_refuses_planted_file_in_sticky_dir);
+	tcase_add_test(path, test_to_path_trailing_slash);
+	tcase_add_test(path, test_to_path_keeps_group);
 	tcase_add_test(path, test_temp_name);
 	suite_add_tcase(s, path);
 	return s;
