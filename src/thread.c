@@ -14,6 +14,7 @@
 __thread struct thread *thread_mine __attribute__((tls_model("initial-exec")));
 
 static pthread_key_t exit_key;
+static int have_key; /* 0: the program took every key before memstats */
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
 /* t's thread is gone: what it counted and holds goes to the sites and the
@@ -38,9 +39,15 @@ static void thread_exit(void *arg)
 	counters_publish(NULL);
 }
 
+/* Without a key an exiting thread's state stays listed: its counts are read
+ * there, and only its memory is not given back. Any other key would be the
+ * program's, and setting it would lose the program's value. */
 static void make_key(void)
 {
-	pthread_key_create(&exit_key, thread_exit);
+	if (pthread_key_create(&exit_key, thread_exit) == 0)
+		have_key = 1;
+	else
+		warnf_fd(2, "memstats: no thread key left; an exited thread's counts are kept in its state, never freed\n");
 }
 
 struct thread *thread_new(void)
@@ -54,7 +61,8 @@ struct thread *thread_new(void)
 	registry_add_thread(t);
 	registry_unlock();
 	thread_mine = t;
-	pthread_setspecific(exit_key, t);
+	if (have_key)
+		pthread_setspecific(exit_key, t);
 	return t;
 }
 

@@ -127,6 +127,46 @@ START_TEST(test_fork_while_dumping)
 }
 END_TEST
 
+
+/* A program that took every thread key before its first counted call loses
+ * none of its keys' values to memstats (which has none for itself: a
+ * thread's counts are then read from its state, kept after it exits). */
+#define KEYS 2048
+static pthread_key_t keys[KEYS];
+static int nkeys;
+
+static void *alloc_and_look(void *arg)
+{
+	int *line = arg;
+
+	for (int i = 0; i < nkeys; i++)
+		pthread_setspecific(keys[i], &keys[i]);
+	free(malloc(45)); *line = __LINE__;
+	for (int i = 0; i < nkeys; i++)
+		if (pthread_getspecific(keys[i]) != &keys[i])
+			return (void *)1;
+	return NULL;
+}
+
+START_TEST(test_no_thread_key_left)
+{
+	pthread_t th;
+	void *bad = (void *)2;
+	int line = 0;
+
+	while (nkeys < KEYS && pthread_key_create(&keys[nkeys], NULL) == 0)
+		nkeys++;
+	ck_assert_int_lt(nkeys, KEYS);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(pthread_create(&th, NULL, alloc_and_look, &line), 0);
+		pthread_join(th, &bad);
+		ck_assert_ptr_null(bad);
+	}
+	free(malloc(45)); /* and this thread */
+	ck_assert_site(line, "malloc", 3, 0, 3 * 45, site_at(line, "malloc").c.alloc_bytes, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("threads");
@@ -137,6 +177,7 @@ int main(void)
 	tcase_add_test(tc, test_counts_survive_thread_exit);
 	tcase_add_test(tc, test_dump_while_allocating);
 	tcase_add_test(tc, test_fork_while_dumping);
+	tcase_add_test(tc, test_no_thread_key_left);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }
