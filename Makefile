@@ -174,14 +174,29 @@ $(B)/tests/libwrapped.so: tests/integration/wrappers/lib.c tests/integration/wra
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -shared -Wall -Wextra -Werror $(INSTR_CFLAGS) $< -o $@ $(INSTR_LIBS)
 
+# The preload tests' plugin built with the header: unloaded, it has the
+# runtime resolve its callers at its dlclose (a plain one is resolved at
+# the report only where the preload library is not there to see dlclose).
+$(B)/tests/libplug-instr.so: tests/preload/plug.c $(B)/libmemstats.so $(B)/flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -shared $(INSTR_CFLAGS) $< -o $@ $(INSTR_LIBS)
+
+$(B)/tests/libplug-instr-other.so: tests/preload/plug.c $(B)/libmemstats.so $(B)/flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -shared -DPLUG_OTHER $(INSTR_CFLAGS) $< -o $@ $(INSTR_LIBS)
+
 $(B)/tests/test_wrappers: tests/integration/test_wrappers.c tests/integration/wrappers/util.c \
-		tests/integration/wrappers/wrappers.h tests/integration/itest.h $(B)/tests/libwrapped.so $(B)/flags | deps
+		tests/integration/wrappers/wrappers.h tests/integration/itest.h $(B)/tests/libwrapped.so \
+		$(B)/tests/libplug-instr.so $(B)/tests/libplug-instr-other.so $(B)/flags | deps
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(INSTR_CFLAGS) $(CHECK_CFLAGS) \
+		-DPLUG='"$(abspath $(B)/tests/libplug-instr.so)"' \
+		-DPLUG_OTHER='"$(abspath $(B)/tests/libplug-instr-other.so)"' \
 		$(filter %.c,$^) -o $@ -L$(B)/tests -lwrapped -Wl,-rpath,$(abspath $(B)/tests) $(INSTR_LIBS) $(CHECK_LIBS)
 
 # The preload library's tests: programs built without the header's macros
 # (test_preload uses memstats.h for its API only), run under it.
-PRELOAD_TESTS := $(B)/tests/test_preload $(B)/tests/preload_nodebug $(B)/tests/preload_news $(B)/tests/libplug.so
+PRELOAD_TESTS := $(B)/tests/test_preload $(B)/tests/preload_nodebug $(B)/tests/preload_news $(B)/tests/libplug.so \
+		 $(B)/tests/libplug-other.so
 $(B)/tests/preload_nodebug: tests/preload/nodebug.c $(B)/flags
 	@mkdir -p $(@D)
 	$(CC) -O0 -g0 $< -o $@
@@ -194,8 +209,13 @@ $(B)/tests/libplug.so: tests/preload/plug.c $(B)/flags
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -shared $< -o $@
 
+$(B)/tests/libplug-other.so: tests/preload/plug.c $(B)/flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -shared -DPLUG_OTHER $< -o $@
+
 $(B)/tests/test_preload: tests/preload/test_preload.c tests/integration/itest.h $(PRELOAD) \
-		$(B)/tests/preload_nodebug $(B)/tests/preload_news $(B)/tests/libplug.so $(B)/flags | deps
+		$(B)/tests/preload_nodebug $(B)/tests/preload_news $(B)/tests/libplug.so $(B)/tests/libplug-other.so \
+		$(B)/flags | deps
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Iinclude -DMEMSTATS_DISABLE $(CHECK_CFLAGS) \
 		-DBUILD='"$(abspath $(B))"' $< -o $@ $(INSTR_LIBS) -ldl $(CHECK_LIBS)
 

@@ -1,7 +1,8 @@
 /* alloc.c - the allocating wrappers: malloc, calloc, realloc, strdup,
  * strndup. Each makes the C library call and has count.c count it, with
  * its own return address (PC: where the call is) and the ra its caller's
- * macro took (a wrapper's caller). */
+ * macro took (a wrapper's caller); the hot ones look a declared wrapper's
+ * caller up before the call (count_wrapped_id()). */
 #define _GNU_SOURCE
 #include <malloc.h>
 #include <stdlib.h>
@@ -13,9 +14,10 @@
 
 void *memstats_malloc(struct memstats_site *s, size_t size, const void *ra)
 {
+	unsigned int id = count_wrapped_id(s, PC, ra);
 	void *p = malloc(size);
 
-	count_alloc(s, size, p, size ? COUNT_NULL_FAILS : 0, PC, ra);
+	count_alloc_as(id, s, size, p, size ? COUNT_NULL_FAILS : 0, PC, ra);
 	return p;
 }
 
@@ -23,10 +25,11 @@ void *memstats_calloc(struct memstats_site *s, size_t n, size_t size, const void
 {
 	size_t total;
 	int overflow = __builtin_mul_overflow(n, size, &total);
+	unsigned int id = count_wrapped_id(s, PC, ra);
 	void *p = calloc(n, size);
 
 	/* an overflowing request has no byte count we could record honestly */
-	count_alloc(s, overflow ? 0 : total, p, overflow || total ? COUNT_NULL_FAILS : 0, PC, ra);
+	count_alloc_as(id, s, overflow ? 0 : total, p, overflow || total ? COUNT_NULL_FAILS : 0, PC, ra);
 	return p;
 }
 
@@ -44,11 +47,12 @@ void *memstats_realloc(struct memstats_site *s, void *ptr, size_t size, const vo
 char *memstats_strdup(struct memstats_site *s, const char *str, const void *ra)
 {
 	size_t len = strlen(str) + 1;
+	unsigned int id = count_wrapped_id(s, PC, ra);
 	char *p = malloc(len);
 
 	if (p)
 		memcpy(p, str, len);
-	count_alloc(s, len, p, COUNT_NULL_FAILS, PC, ra);
+	count_alloc_as(id, s, len, p, COUNT_NULL_FAILS, PC, ra);
 	return p;
 }
 

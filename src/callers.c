@@ -50,7 +50,8 @@ struct caller {
 	struct caller *next;
 };
 
-enum entry_kind { ENTRY_SHORT, ENTRY_CHAIN, ENTRY_ADDRESS };
+/* DEAD: an entry whose addresses were an unloaded object's (never matches) */
+enum entry_kind { ENTRY_SHORT, ENTRY_CHAIN, ENTRY_ADDRESS, ENTRY_DEAD };
 
 struct entry {                            /* written once, then published */
 	enum entry_kind kind;
@@ -63,6 +64,8 @@ struct table {
 	size_t mask, used;
 	struct entry *slot[];
 };
+
+unsigned int callers_epoch;
 
 static pthread_mutex_t callers_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct table *table;               /* read with acquire loads */
@@ -109,7 +112,7 @@ static int same_chain(const struct caller *c, const uintptr_t *a, unsigned int n
 static int entry_matches(const struct entry *e, enum entry_kind kind, uintptr_t tag, uintptr_t a0, uintptr_t a1,
 			 const uintptr_t *chain, unsigned int n)
 {
-	if (e->kind != kind || e->tag != tag)
+	if (__atomic_load_n(&e->kind, __ATOMIC_RELAXED) != kind || e->tag != tag)
 		return 0;
 	if (kind == ENTRY_CHAIN)
 		return same_chain(e->c, chain, n);
@@ -337,7 +340,7 @@ struct memstats_site *callers_lookup(struct caller_cache *hot, uintptr_t tag, co
 	if (walks) /* a different caller each time, maybe: never kept in the cache */
 		c = chain_record(tag, from, op, api, type, chain, walk_chain(pc, ra, chain));
 	else if (c && hot)
-		hot[callers_hot_slot(tag, pc)] = (struct caller_cache){ tag, pc, ra, &c->site };
+		hot[callers_hot_slot(tag, pc)] = (struct caller_cache){ tag, pc, ra, &c->site, relaxed_get(&c->site.id) };
 	return c ? &c->site : NULL;
 }
 
@@ -472,8 +475,38 @@ static int find_range(struct dl_phdr_info *info, size_t size, void *arg)
 	return 1;
 }
 
+static int in_range(uintptr_t a, const struct range *r)
+{
+	return a >= r->lo && a < r->hi;
+}
+
+static int entry_in(const struct entry *e, const struct range *r)
+{
+	if (e->kind == ENTRY_CHAIN) {
+		for (unsigned int i = 0; i < e->c->naddr; i++)
+			if (in_range(e->c->addr[i], r))
+				return 1;
+	}
+	return in_range(e->tag, r) || in_range(e->a0, r) || in_range(e->a1, r);
+}
+
+/* No entry leads to a record from an address in r any more: the next
+ * object there is another, with calls of its own. Its records stay, with
+ * what they counted. callers_lock held. */
+static void forget_range(const struct range *r)
+{
+	for (size_t i = 0; table && i <= table->mask; i++) {
+		struct entry *e = table->slot[i];
+
+		if (e && e->kind != ENTRY_DEAD && entry_in(e, r))
+			__atomic_store_n(&e->kind, ENTRY_DEAD, __ATOMIC_RELAXED);
+	}
+	__atomic_fetch_add(&callers_epoch, 1, __ATOMIC_RELEASE);
+}
+
 /* The object loaded at base is about to be unloaded: its callers are
- * resolved now, while its file and memory are there. */
+ * resolved now, while its file and memory are there, and forgotten by
+ * address. */
 void callers_unloading(uintptr_t base)
 {
 	struct range r = { base, 0, 0 };
@@ -481,8 +514,12 @@ void callers_unloading(uintptr_t base)
 	if (!__atomic_load_n(&all, __ATOMIC_ACQUIRE))
 		return;
 	dl_iterate_phdr(find_range, &r);
-	if (r.hi > r.lo)
+	if (r.hi > r.lo) {
 		resolve_range(r.lo, r.hi);
+		pthread_mutex_lock(&callers_lock);
+		forget_range(&r);
+		pthread_mutex_unlock(&callers_lock);
+	}
 	symbols_forget();
 }
 

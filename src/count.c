@@ -7,6 +7,7 @@
  * slot for that record, its block to this thread's live table.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -20,13 +21,24 @@ static int in_wrapper(struct memstats_site *s)
 	return 1;
 }
 
-/* This thread's cache of caller records, made at its first caller row. */
+/* This thread's cache of caller records, made at its first caller row,
+ * emptied after an object was unloaded. */
+static __attribute__((noinline)) struct caller_cache *hot_renew(struct thread *t)
+{
+	if (!t->callers)
+		t->callers = calloc(CALLER_CACHE, sizeof(*t->callers));
+	else
+		memset(t->callers, 0, CALLER_CACHE * sizeof(*t->callers));
+	t->callers_epoch = __atomic_load_n(&callers_epoch, __ATOMIC_ACQUIRE);
+	return t->callers;
+}
+
 static inline __attribute__((always_inline)) struct caller_cache *hot_of(struct thread *t)
 {
 	if (!t)
 		return NULL;
-	if (__builtin_expect(!t->callers, 0))
-		t->callers = calloc(CALLER_CACHE, sizeof(*t->callers));
+	if (__builtin_expect(!t->callers || t->callers_epoch != relaxed_get(&callers_epoch), 0))
+		return hot_renew(t);
 	return t->callers;
 }
 
@@ -82,8 +94,10 @@ static inline __attribute__((always_inline)) void count_free_at(struct thread *t
 		track_free(t ? &t->tracker : NULL, ptr);
 }
 
-void count_alloc(struct memstats_site *s, memstats_u64 req, void *p, unsigned int flags, const void *pc,
-		 const void *ra)
+/* count_alloc() and count_free() (internal.h) when the call is not a
+ * wrapper's known caller: the whole way. */
+void count_alloc_slow(struct memstats_site *s, memstats_u64 req, void *p, unsigned int flags, const void *pc,
+		      const void *ra)
 {
 	struct thread *t;
 
@@ -92,7 +106,8 @@ void count_alloc(struct memstats_site *s, memstats_u64 req, void *p, unsigned in
 	count_alloc_at(t, record_for(t, s, pc, ra), req, p, flags);
 }
 
-void count_free(struct memstats_site *s, void *ptr, const void *pc, const void *ra)
+
+void count_free_slow(struct memstats_site *s, void *ptr, const void *pc, const void *ra)
 {
 	struct thread *t;
 
@@ -100,6 +115,7 @@ void count_free(struct memstats_site *s, void *ptr, const void *pc, const void *
 	t = thread_get();
 	count_free_at(t, record_for(t, s, pc, ra), ptr);
 }
+
 
 void count_realloc_begin(struct realloc_count *rc, void *ptr)
 {
@@ -163,22 +179,42 @@ static inline __attribute__((always_inline)) struct memstats_site *preload_recor
 			      (uintptr_t)pc, 0);
 }
 
-void memstats__preload_alloc(unsigned int api, const void *pc, memstats_u64 req, void *p, unsigned int flags)
+/* What the preload library may keep for its later calls of api from pc:
+ * r's number when r is the record of every such call (the thread's cache
+ * holds exactly those; not a call that walks) and may be counted at
+ * inline; else 0. */
+static unsigned int preload_keep(struct thread *t, unsigned int api, const void *pc, const struct memstats_site *r)
 {
-	struct thread *t;
+	const struct caller_cache *h;
 
-	runtime_enter();
-	t = thread_get();
-	count_alloc_at(t, preload_record(t, api, pc), req, p, flags);
+	if (!t || !r || !t->callers || !relaxed_get(&counters_callers_ok))
+		return 0;
+	h = &t->callers[callers_hot_slot(api + 1, (uintptr_t)pc)];
+	return h->record == r && h->tag == api + 1 && h->pc == (uintptr_t)pc ? relaxed_get(&r->id) : 0;
 }
 
-void memstats__preload_free(unsigned int api, const void *pc, void *ptr)
+unsigned int memstats__preload_alloc(unsigned int api, const void *pc, memstats_u64 req, void *p, unsigned int flags)
 {
+	struct memstats_site *r;
 	struct thread *t;
 
 	runtime_enter();
 	t = thread_get();
-	count_free_at(t, preload_record(t, api, pc), ptr);
+	r = preload_record(t, api, pc);
+	count_alloc_at(t, r, req, p, flags);
+	return preload_keep(t, api, pc, r);
+}
+
+unsigned int memstats__preload_free(unsigned int api, const void *pc, void *ptr)
+{
+	struct memstats_site *r;
+	struct thread *t;
+
+	runtime_enter();
+	t = thread_get();
+	r = preload_record(t, api, pc);
+	count_free_at(t, r, ptr);
+	return preload_keep(t, api, pc, r);
 }
 
 void memstats__preload_realloc_begin(struct realloc_count *rc, void *ptr)

@@ -8,7 +8,8 @@
  * slots are not the reader's to clear.
  *
  * The callers' inline counting (memstats/sites.h) writes the same slots,
- * found through memstats_tls_, which counters_publish() keeps in step.
+ * found through memstats_tls_, and so does the preload library, through
+ * memstats__callers_tls: counters_publish() keeps both in step.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -17,12 +18,16 @@
 #include "internal.h"
 
 __thread struct memstats_tls memstats_tls_ __attribute__((tls_model("initial-exec"), visibility("default")));
-int counters_inline_ok;
+int counters_inline_ok, counters_callers_ok;
 
 void counters_publish(const struct slots *sl)
 {
+	unsigned int limit = sl && sl->cap ? (unsigned int)(sl->cap - 1) : 0;
+
 	memstats_tls_.slot = sl ? sl->c : NULL;
-	memstats_tls_.limit = sl && sl->cap && relaxed_get(&counters_inline_ok) ? (unsigned int)(sl->cap - 1) : 0;
+	memstats_tls_.limit = relaxed_get(&counters_inline_ok) ? limit : 0;
+	memstats__callers_tls.slot = sl ? sl->c : NULL;
+	memstats__callers_tls.limit = relaxed_get(&counters_callers_ok) ? limit : 0;
 }
 
 /* Room in sl for number id: a new array, published under the lock, so

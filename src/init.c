@@ -32,6 +32,7 @@ static void start_once(void)
 	/* tracking needs every call to reach the runtime; under the preload
 	 * library, the runtime's calls are the ones it must not count again */
 	counters_inline_ok = usable_from_header && !track_on && !&memstats__preloaded;
+	counters_callers_ok = usable_from_header && !track_on;
 	periodic_start(&config);
 	memstats__busy--;
 	__atomic_store_n(&runtime_ready, 1, __ATOMIC_RELEASE);

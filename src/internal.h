@@ -65,9 +65,21 @@ static inline int counters_any(const struct memstats_counters *c)
 
 /* ---- busy.c: the runtime at work on its own account ---------------------- */
 
+/* What a call counted by return address reads of its thread, in one place
+ * (one load of its offset): the view of the thread's counter slots it
+ * counts through (counters.c keeps it) and the busy mark. Exported for the
+ * preload library; initial-exec, as both are loaded at start-up. */
+struct callers_tls {
+	struct memstats_counters *slot;   /* like memstats_tls_ (see counters.c) */
+	unsigned int limit;
+	int busy;                         /* the runtime at work on its own account */
+};
+extern __thread struct callers_tls memstats__callers_tls
+	__attribute__((tls_model("initial-exec"), visibility("default")));
+
 /* Non-zero while this thread does the runtime's own work: the preload
- * library counts no allocation then (exported for it). */
-extern __thread int memstats__busy __attribute__((tls_model("initial-exec"), visibility("default")));
+ * library counts no allocation then. */
+#define memstats__busy (memstats__callers_tls.busy)
 
 /* ---- writer.c: buffered output to a file descriptor --------------------- */
 
@@ -274,6 +286,7 @@ void registry_remove_thread(struct thread *t);
 struct caller_cache {
 	uintptr_t tag, pc, ra;
 	struct memstats_site *record;
+	unsigned int id;                  /* its number */
 };
 
 /* The record that counts a call known by tag (the macro site from, in a
@@ -297,6 +310,9 @@ static inline struct memstats_site *callers_record(struct caller_cache *hot, uin
 		return h->record;
 	return callers_lookup(hot, tag, from, op, api, type, pc, ra);
 }
+/* Changes when an object is unloaded: a thread's cache of records by
+ * address is dropped then, as its addresses may be another object's next. */
+extern unsigned int callers_epoch;
 void callers_resolve_all(void);           /* before a report: what every record is */
 void callers_unloading(uintptr_t base);   /* the object at base is about to go */
 
@@ -335,8 +351,16 @@ static inline struct memstats_counters *counters_slot(struct slots *sl, struct m
 		return &sl->c[id];
 	return counters_slot_slow(sl, s);
 }
-/* What the callers' inline counting may use of this thread's sl (NULL: none,
- * every call out of line). */
+/* memstats__callers_tls.slot and limit (busy.c) are the view of this
+ * thread's slots that calls counted by return address use for callers seen
+ * before (their record's number in a cache: the thread's, for wrapper
+ * sites; the preload library's own): like memstats_tls_, limit 0 until the
+ * thread has slots, when glibc's header is not the exact usable size, and
+ * while live tracking is on. */
+extern int counters_callers_ok;           /* set once at start-up */
+
+/* What the callers' inline counting and the preload library may use of this
+ * thread's sl (NULL: none, every call out of line). */
 void counters_publish(const struct slots *sl);
 void counters_fold(struct slots *sl);     /* a thread gone: its counts into the sites; registry held */
 void counters_total(const struct memstats_site *s, struct memstats_counters *out); /* registry held */
@@ -383,6 +407,7 @@ struct thread {
 	struct slots slots;               /* counters.c */
 	struct tracker tracker;           /* track.c */
 	struct caller_cache *callers;     /* callers.c's, made at the thread's first caller row */
+	unsigned int callers_epoch;       /* callers_epoch when callers was filled */
 	struct thread *next;              /* registry_threads */
 };
 
@@ -534,13 +559,76 @@ static inline void runtime_enter(void)
 
 #define COUNT_NULL_FAILS 1u                /* a NULL result is a failure (malloc(0)'s is not) */
 
+/* A call at site s inside a declared wrapper, from a caller the thread's
+ * cache of caller records knows (pc, ra as below), is counted through the
+ * callers' view, inline in the entry points: a declared wrapper's common
+ * case, in a few loads. The record is looked up before the C library call
+ * (and overlaps it), the slot after it (slots may move meanwhile). Any
+ * other call goes the whole way: another site, a caller not seen yet, an
+ * empty view (until the runtime has started, in a forked child whose
+ * thread is pending, while tracking). */
+static inline __attribute__((always_inline)) unsigned int count_wrapped_id(const struct memstats_site *s,
+									     const void *pc, const void *ra)
+{
+	const struct thread *t = thread_mine;
+	const struct caller_cache *h;
+
+	if (!(relaxed_get(&s->flags) & MEMSTATS_SITE_WRAPPED) || !t || !t->callers)
+		return 0;
+	h = &t->callers[callers_hot_slot((uintptr_t)s, (uintptr_t)pc)];
+	if (h->tag != (uintptr_t)s || h->pc != (uintptr_t)pc || h->ra != (uintptr_t)ra ||
+	    t->callers_epoch != relaxed_get(&callers_epoch))
+		return 0;
+	return h->id;
+}
+
+static inline __attribute__((always_inline)) struct memstats_counters *count_callers_slot(unsigned int id)
+{
+	const struct callers_tls *v = &memstats__callers_tls;
+
+	return __builtin_expect(id - 1u < v->limit, 1) ? v->slot + id : NULL;
+}
+
+void count_alloc_slow(struct memstats_site *s, memstats_u64 req, void *p, unsigned int flags, const void *pc,
+		      const void *ra);
+void count_free_slow(struct memstats_site *s, void *ptr, const void *pc, const void *ra);
+
 /* An allocation call at site s that asked for req bytes and got p. pc: the
  * call's return address (the wrapper's own); ra: the return address of
- * the function holding the site (the macro's MEMSTATS_RA_). */
-void count_alloc(struct memstats_site *s, memstats_u64 req, void *p, unsigned int flags, const void *pc,
-		 const void *ra);
+ * the function holding the site (the macro's MEMSTATS_RA_); id: what
+ * count_wrapped_id() said before the call. */
+static inline __attribute__((always_inline)) void count_alloc_as(unsigned int id, struct memstats_site *s,
+								 memstats_u64 req, void *p, unsigned int flags,
+								 const void *pc, const void *ra)
+{
+	struct memstats_counters *c = count_callers_slot(id);
+
+	if (c)
+		memstats_count_(c, req, p, (flags & COUNT_NULL_FAILS) != 0);
+	else
+		count_alloc_slow(s, req, p, flags, pc, ra);
+}
+
+/* The same, looked up after the call. */
+static inline __attribute__((always_inline)) void count_alloc(struct memstats_site *s, memstats_u64 req, void *p,
+							      unsigned int flags, const void *pc, const void *ra)
+{
+	count_alloc_as(count_wrapped_id(s, pc, ra), s, req, p, flags, pc, ra);
+}
+
 /* A free at site s of ptr (not NULL), before it is freed. */
-void count_free(struct memstats_site *s, void *ptr, const void *pc, const void *ra);
+static inline __attribute__((always_inline)) void count_free(struct memstats_site *s, void *ptr, const void *pc,
+							     const void *ra)
+{
+	struct memstats_counters *c = count_callers_slot(count_wrapped_id(s, pc, ra));
+
+	if (c) {
+		memstats_add_(&c->calls, 1);
+		memstats_add_(&c->free_bytes, memstats_usable_(ptr));
+	} else {
+		count_free_slow(s, ptr, pc, ra);
+	}
+}
 
 /* realloc: begin before the call (the old block leaves the live table:
  * once realloc returns, another thread may be given its address), end
@@ -582,11 +670,14 @@ enum preload_api {
 	PRELOAD_COUNT_
 };
 
-/* The preload library's entry points (exported; pc: its caller's address). */
+/* The preload library's entry points (exported; pc: its caller's address).
+ * A call it has not seen before from pc comes here; the number returned
+ * (0: none) is the record its later calls from pc may count at directly,
+ * through memstats__callers_tls, until an object is unloaded. */
 #define PRELOAD_API_ __attribute__((visibility("default")))
-PRELOAD_API_ void memstats__preload_alloc(unsigned int api, const void *pc, memstats_u64 req, void *p,
-					  unsigned int flags);
-PRELOAD_API_ void memstats__preload_free(unsigned int api, const void *pc, void *ptr);
+PRELOAD_API_ unsigned int memstats__preload_alloc(unsigned int api, const void *pc, memstats_u64 req, void *p,
+						  unsigned int flags);
+PRELOAD_API_ unsigned int memstats__preload_free(unsigned int api, const void *pc, void *ptr);
 PRELOAD_API_ void memstats__preload_realloc_begin(struct realloc_count *rc, void *ptr);
 PRELOAD_API_ void memstats__preload_realloc_end(const void *pc, const struct realloc_count *rc, memstats_u64 size,
 						void *p);

@@ -162,6 +162,30 @@ static __inline__ memstats_u64 memstats_usable_(void *p) MEMSTATS_NOEXCEPT_
 	return (head & ~MEMSTATS_CAST_(memstats_size_t, 7)) - sizeof(memstats_size_t);
 }
 
+/* x86-64: one add to memory, which the compiler may neither split nor merge
+ * across calls; readers see whole values. Elsewhere the same through a
+ * relaxed load and store (a few instructions more). */
+static __inline__ void memstats_add_(memstats_u64 *counter, memstats_u64 v) MEMSTATS_NOEXCEPT_
+{
+#if defined(__x86_64__)
+	__asm__ __volatile__("addq %1, %0" : "+m"(*counter) : "er"(v));
+#else
+	__atomic_store_n(counter, __atomic_load_n(counter, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
+#endif
+}
+
+/* One allocation call counted in c (the inline path's and the preload
+ * library's): req bytes asked, p got, a NULL p a failure if failed. */
+static __inline__ void memstats_count_(struct memstats_counters *c, memstats_u64 req, void *p, int failed) MEMSTATS_NOEXCEPT_
+{
+	memstats_add_(&c->calls, 1);
+	memstats_add_(&c->bytes, req);
+	if (__builtin_expect(p != MEMSTATS_NULLPTR_, 1))
+		memstats_add_(&c->alloc_bytes, memstats_usable_(p));
+	else if (failed)
+		memstats_add_(&c->failed, 1);
+}
+
 #ifdef MEMSTATS_DISABLE
 #define ha_aligned_alloc_typed(n, type) MEMSTATS_CAST_(type *, \
 	memstats_aligned_array(MEMSTATS_CAST_(memstats_size_t, n), sizeof(type), __alignof__(type), 0))
@@ -268,28 +292,6 @@ static __inline__ struct memstats_counters *memstats_slot_(struct memstats_site 
 
 	/* id 0 (not numbered yet) wraps around and fails the test */
 	return __builtin_expect(id - 1u < t->limit, 1) ? t->slot + id : MEMSTATS_NULLPTR_;
-}
-
-/* x86-64: one add to memory, which the compiler may neither split nor merge
- * across calls; readers see whole values. Elsewhere the same through a
- * relaxed load and store (a few instructions more). */
-static __inline__ void memstats_add_(memstats_u64 *counter, memstats_u64 v) MEMSTATS_NOEXCEPT_
-{
-#if defined(__x86_64__)
-	__asm__ __volatile__("addq %1, %0" : "+m"(*counter) : "er"(v));
-#else
-	__atomic_store_n(counter, __atomic_load_n(counter, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
-#endif
-}
-
-static __inline__ void memstats_count_(struct memstats_counters *c, memstats_u64 req, void *p, int failed) MEMSTATS_NOEXCEPT_
-{
-	memstats_add_(&c->calls, 1);
-	memstats_add_(&c->bytes, req);
-	if (__builtin_expect(p != MEMSTATS_NULLPTR_, 1))
-		memstats_add_(&c->alloc_bytes, memstats_usable_(p));
-	else if (failed)
-		memstats_add_(&c->failed, 1);
 }
 
 static __inline__ __attribute__((always_inline, malloc, alloc_size(2))) void *

@@ -57,7 +57,7 @@ static void *arena_alloc(size_t n)
 
 static int in_arena(const void *p)
 {
-	return (const char *)p >= arena && (const char *)p < arena + sizeof(arena);
+	return (uintptr_t)p - (uintptr_t)arena < sizeof(arena); /* below arena: wraps around */
 }
 
 /* The code of libmemstats and of this library: calls from there are the
@@ -123,11 +123,105 @@ __attribute__((constructor(101))) static void preload_start(void)
 	memstats__preload_start(next.malloc);
 }
 
-/* Whether a call from ra is one to count. */
+/* ---- counting ------------------------------------------------------------ */
+
+/* A call from an address this thread has seen before is counted here, at
+ * the record libmemstats named for it then, in this thread's slot of it
+ * (memstats__callers_tls): a few loads and adds, as a macro site's inline
+ * path. The first call from an address, and every call while that is not
+ * possible (tracking, a new thread, a call that walks the stack), goes to
+ * libmemstats. The cache is this thread's, emptied after an object was
+ * unloaded (its addresses may be another's next). */
+#define SEEN 128
+struct seen {
+	uintptr_t key;                    /* the caller's address, the api in the top byte */
+	unsigned int id;                  /* its record's number */
+};
+static __thread struct {
+	unsigned int unloads;             /* the value of unloads when the entries were made */
+	struct seen e[SEEN];
+} seen __attribute__((tls_model("initial-exec")));
+
+static unsigned int unloads;              /* objects dlclose()d so far */
+
+static inline uintptr_t seen_key(unsigned int api, const void *ra)
+{
+	return (uintptr_t)ra | (uintptr_t)api << 56;
+}
+
+static inline struct seen *seen_at(const void *ra)
+{
+	uintptr_t a = (uintptr_t)ra;
+
+	return &seen.e[(a ^ (a >> 7)) & (SEEN - 1)];
+}
+
+/* The record of a call of api from ra this thread has seen before, 0 if
+ * none (or the runtime is at work: nothing is counted). Looked up before
+ * the next function is called, while it runs. */
+static inline unsigned int seen_id(unsigned int api, const void *ra)
+{
+	const struct seen *e = seen_at(ra);
+
+	if (__builtin_expect(e->key != seen_key(api, ra) || seen.unloads != __atomic_load_n(&unloads, __ATOMIC_RELAXED) ||
+			     memstats__busy, 0))
+		return 0;
+	return e->id;
+}
+
+/* This thread's counters for record id, or NULL: go slow. Read after the
+ * next function returned (the slots may have moved meanwhile). */
+static inline struct memstats_counters *counters_of(unsigned int id)
+{
+	const struct callers_tls *v = &memstats__callers_tls;
+
+	return __builtin_expect(id - 1u < v->limit, 1) ? v->slot + id : NULL;
+}
+
+static __attribute__((noinline)) void remember(unsigned int api, const void *ra, unsigned int id)
+{
+	unsigned int now = __atomic_load_n(&unloads, __ATOMIC_ACQUIRE);
+
+	if (seen.unloads != now) {
+		memset(seen.e, 0, sizeof(seen.e));
+		seen.unloads = now;
+	}
+	if (id)
+		*seen_at(ra) = (struct seen){ seen_key(api, ra), id };
+}
+
+/* Whether a call from ra is one to count (the paths not cached above). */
 static int counting(const void *ra)
 {
 	return !memstats__busy && !own(ra);
 }
+
+/* An allocation of api from ra that asked for req bytes and got p; id: what
+ * seen_id() said before. */
+static inline __attribute__((always_inline)) void tally_alloc(unsigned int id, unsigned int api, const void *ra,
+							      size_t req, void *p, unsigned int flags)
+{
+	struct memstats_counters *c = counters_of(id);
+
+	if (c)
+		memstats_count_(c, req, p, (flags & COUNT_NULL_FAILS) != 0);
+	else if (counting(ra))
+		remember(api, ra, memstats__preload_alloc(api, ra, req, p, flags));
+}
+
+/* A free of api from ra of block ptr (not NULL), before it is freed. */
+static inline __attribute__((always_inline)) void tally_free(unsigned int api, const void *ra, void *ptr)
+{
+	struct memstats_counters *c = counters_of(seen_id(api, ra));
+
+	if (c) {
+		memstats_add_(&c->calls, 1);
+		memstats_add_(&c->free_bytes, memstats_usable_(ptr));
+	} else if (counting(ra)) {
+		remember(api, ra, memstats__preload_free(api, ra, ptr));
+	}
+}
+
 
 /* ---- the C library's functions ----------------------------------------------- */
 
@@ -135,13 +229,14 @@ static int counting(const void *ra)
 
 void *malloc(size_t n)
 {
+	unsigned int id;
 	void *p;
 
 	if (want_next() < 0)
 		return arena_alloc(n);
+	id = seen_id(PRELOAD_MALLOC, RA);
 	p = next.malloc(n);
-	if (counting(RA))
-		memstats__preload_alloc(PRELOAD_MALLOC, RA, n, p, n ? COUNT_NULL_FAILS : 0);
+	tally_alloc(id, PRELOAD_MALLOC, RA, n, p, n ? COUNT_NULL_FAILS : 0);
 	return p;
 }
 
@@ -149,14 +244,14 @@ void *calloc(size_t n, size_t size)
 {
 	size_t total;
 	int overflow = __builtin_mul_overflow(n, size, &total);
+	unsigned int id;
 	void *p;
 
 	if (want_next() < 0)
 		return overflow ? NULL : arena_alloc(total); /* static: already zero */
+	id = seen_id(PRELOAD_CALLOC, RA);
 	p = next.calloc(n, size);
-	if (counting(RA))
-		memstats__preload_alloc(PRELOAD_CALLOC, RA, overflow ? 0 : total, p,
-					overflow || total ? COUNT_NULL_FAILS : 0);
+	tally_alloc(id, PRELOAD_CALLOC, RA, overflow ? 0 : total, p, overflow || total ? COUNT_NULL_FAILS : 0);
 	return p;
 }
 
@@ -166,8 +261,7 @@ void free(void *ptr)
 		return; /* free(NULL) is not a call; the arena is never freed */
 	if (want_next() < 0)
 		return;
-	if (counting(RA))
-		memstats__preload_free(PRELOAD_FREE, RA, ptr);
+	tally_free(PRELOAD_FREE, RA, ptr);
 	next.free(ptr);
 }
 
@@ -201,14 +295,15 @@ void *realloc(void *ptr, size_t n)
 char *strdup(const char *s)
 {
 	size_t len = strlen(s) + 1;
+	unsigned int id;
 	char *p;
 
 	if (want_next() < 0)
 		return memcpy(arena_alloc(len), s, len);
+	id = seen_id(PRELOAD_STRDUP, RA);
 	if ((p = next.malloc(len)))
 		memcpy(p, s, len);
-	if (counting(RA))
-		memstats__preload_alloc(PRELOAD_STRDUP, RA, len, p, COUNT_NULL_FAILS);
+	tally_alloc(id, PRELOAD_STRDUP, RA, len, p, COUNT_NULL_FAILS);
 	return p;
 }
 
@@ -222,8 +317,7 @@ char *strndup(const char *s, size_t n)
 		memcpy(p, s, len);
 		p[len] = '\0';
 	}
-	if (counting(RA))
-		memstats__preload_alloc(PRELOAD_STRNDUP, RA, len + 1, p, COUNT_NULL_FAILS);
+	tally_alloc(seen_id(PRELOAD_STRNDUP, RA), PRELOAD_STRNDUP, RA, len + 1, p, COUNT_NULL_FAILS);
 	return p;
 }
 
@@ -233,8 +327,7 @@ int posix_memalign(void **ptr, size_t align, size_t size)
 
 	want_next();
 	rc = next.posix_memalign(ptr, align, size);
-	if (counting(RA))
-		memstats__preload_alloc(PRELOAD_POSIX_MEMALIGN, RA, size, rc ? NULL : *ptr, COUNT_NULL_FAILS);
+	tally_alloc(seen_id(PRELOAD_POSIX_MEMALIGN, RA), PRELOAD_POSIX_MEMALIGN, RA, size, rc ? NULL : *ptr, COUNT_NULL_FAILS);
 	return rc;
 }
 
@@ -245,8 +338,7 @@ int posix_memalign(void **ptr, size_t align, size_t size)
                                                                                          \
 		want_next();                                                             \
 		p = next.name call;                                                      \
-		if (counting(RA))                                                        \
-			memstats__preload_alloc(api, RA, size, p, COUNT_NULL_FAILS);     \
+		tally_alloc(seen_id(api, RA), api, RA, size, p, COUNT_NULL_FAILS);       \
 		return p;                                                                \
 	}
 
@@ -260,11 +352,16 @@ ALIGNED_(pvalloc, PRELOAD_PVALLOC, (size_t size), (size), size)
 int dlclose(void *handle)
 {
 	struct link_map *lm = NULL;
+	int rc;
 
 	want_next();
 	if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) == 0 && lm && lm->l_addr) /* handle: never NULL (nonnull) */
 		memstats__preload_unloading(lm->l_addr);
-	return next.dlclose(handle);
+	rc = next.dlclose(handle);
+	/* its addresses may be another object's next: every thread's cache
+	 * of them goes (libmemstats forgot them already) */
+	__atomic_fetch_add(&unloads, 1, __ATOMIC_RELEASE);
+	return rc;
 }
 
 /* ---- C++ operator new and delete --------------------------------------------- */
@@ -329,12 +426,13 @@ static void *next_of(void **cache, const char *symbol)
 	}                                                                                        \
 	__attribute__((visibility("default"))) void *sym params                                  \
 	{                                                                                        \
+		unsigned int id;                                                                 \
 		void *p;                                                                         \
                                                                                                  \
 		want_next();                                                                     \
+		id = seen_id(PRELOAD_##api, RA);                                                 \
 		p = real_##sym args;                                                             \
-		if (counting(RA))                                                                \
-			memstats__preload_alloc(PRELOAD_##api, RA, n, p, COUNT_NULL_FAILS);      \
+		tally_alloc(id, PRELOAD_##api, RA, n, p, COUNT_NULL_FAILS);                      \
 		return p;                                                                        \
 	}
 
@@ -356,8 +454,7 @@ static void *next_of(void **cache, const char *symbol)
 		if (!p)                                                                          \
 			return;                                                                  \
 		want_next();                                                                     \
-		if (counting(RA))                                                                \
-			memstats__preload_free(PRELOAD_##api, RA, p);                            \
+		tally_free(PRELOAD_##api, RA, p);                                                \
 		real_##sym args;                                                                 \
 	}
 

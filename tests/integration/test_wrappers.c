@@ -9,10 +9,12 @@
  * with MEMSTATS_WRAPPERS set.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <pthread.h>
-#include <sys/mman.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "itest.h"
 #include "wrappers/wrappers.h"
@@ -99,6 +101,36 @@ START_TEST(test_wrappers_through_a_function_pointer)
 	ck_assert_caller(L, "realloc", 1, 50, "luaM_malloc_>l_alloc", "test_wrappers_through_a_function_pointer_fn");
 	luaM_free_(p, 50); enum { LF = __LINE__ };
 	ck_assert_caller(LF, "free", 1, 0, "luaM_free_>l_alloc", "test_wrappers_through_a_function_pointer_fn");
+}
+END_TEST
+
+/* A plugin calling a wrapper of the program's, unloaded; another one loaded
+ * where it was, its calls at the same addresses: counted at its own lines,
+ * not at the first one's (the thread's cache of callers knows). */
+static uintptr_t plug_through(const char *path, int *line)
+{
+	void *h = dlopen(path, RTLD_NOW);
+	void (*through)(void *(*)(size_t));
+	Dl_info info;
+
+	ck_assert_ptr_nonnull(h);
+	*line = ((int (*)(void))dlsym(h, "plug_through_line"))();
+	through = (void (*)(void *(*)(size_t)))dlsym(h, "plug_through");
+	through(xmalloc);
+	ck_assert_int_ne(dladdr((void *)through, &info), 0);
+	dlclose(h);
+	return (uintptr_t)info.dli_fbase;
+}
+
+START_TEST(test_caller_loaded_where_another_was)
+{
+	int line, other_line;
+	uintptr_t first = plug_through(PLUG, &line);
+	uintptr_t second = plug_through(PLUG_OTHER, &other_line);
+
+	ck_assert_msg(first == second, "the second plugin was not loaded where the first was: nothing to test");
+	ck_assert_uint_eq(rows_at("plug.c", (unsigned)line, "malloc").calls, 5);
+	ck_assert_uint_eq(rows_at("plug-other.c", (unsigned)other_line, "malloc").calls, 5);
 }
 END_TEST
 
@@ -218,6 +250,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_wrapper_in_shared_library);
 	tcase_add_test(tc, test_tail_call_wrapper);
 	tcase_add_test(tc, test_wrappers_through_a_function_pointer);
+	tcase_add_test(tc, test_caller_loaded_where_another_was);
 	tcase_add_test(tc, test_wrapper_sites_count_nothing);
 	tcase_add_test(tc, test_wrappers_under_threads);
 	tcase_add_test(tc, test_text_report_and_match);

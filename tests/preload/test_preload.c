@@ -202,6 +202,35 @@ START_TEST(test_plugin_unloaded_and_deleted)
 }
 END_TEST
 
+/* Another object loaded where an unloaded one was, its calls at the same
+ * addresses: counted at its own lines, not at the first one's. */
+static uintptr_t plug_run(const char *path, int *line)
+{
+	void *h = dlopen(path, RTLD_NOW);
+	void (*plug)(void);
+	Dl_info info;
+
+	ck_assert_ptr_nonnull(h);
+	*line = ((int (*)(void))dlsym(h, "plug_line"))();
+	plug = (void (*)(void))dlsym(h, "plug");
+	plug();
+	ck_assert_int_ne(dladdr((void *)plug, &info), 0);
+	dlclose(h);
+	return (uintptr_t)info.dli_fbase;
+}
+
+START_TEST(test_object_loaded_where_another_was)
+{
+	int line, other_line;
+	uintptr_t first = plug_run(BUILD "/tests/libplug.so", &line);
+	uintptr_t second = plug_run(BUILD "/tests/libplug-other.so", &other_line);
+
+	ck_assert_msg(first == second, "the second plugin was not loaded where the first was: nothing to test");
+	ck_assert_uint_eq(rows_at("plug.c", (unsigned)line, "malloc").calls, 7);
+	ck_assert_uint_eq(rows_at("plug-other.c", (unsigned)other_line, "malloc").calls, 7);
+}
+END_TEST
+
 /* ---- programs run under the preload library: their CSV reports ----------- */
 
 /* Runs argv with the preload library (or with memstats run when run is
@@ -440,6 +469,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_fork_child_counts_its_own);
 	tcase_add_test(tc, test_wrappers_in_plain_code);
 	tcase_add_test(tc, test_plugin_unloaded_and_deleted);
+	tcase_add_test(tc, test_object_loaded_where_another_was);
 	tcase_add_test(tc, test_no_debug_information);
 	tcase_add_test(tc, test_cxx_new_and_delete);
 	tcase_add_test(tc, test_memstats_run);
