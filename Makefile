@@ -318,8 +318,9 @@ check-header: all
 	CC='$(CC)' B='$(B)' tests/header/check-header.sh
 
 # ---- benchmarks ----------------------------------------------------------
-# The same workloads plain, with memstats and with the atomic baseline;
-# ratios of medians, never timed assertions. BENCH_RUNS=N for more rounds.
+# The same workloads plain, with memstats, with the atomic baseline, with
+# tracking on and built plain under the preload library; ratios of
+# medians, never timed assertions. BENCH_RUNS=N for more rounds.
 
 BENCH_CFLAGS := -O2 -g -std=gnu11 -pthread
 BENCH_RUNS   ?= 5
@@ -340,8 +341,8 @@ $(B)/bench/report-bench: tests/bench/report-bench.c $(B)/libmemstats.so
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -Iinclude -DMEMSTATS_DISABLE $< -o $@ $(INSTR_LIBS)
 
-bench: $(B)/bench/plain $(B)/bench/memstats $(B)/bench/atomic $(B)/bench/report-bench
-	tests/bench/run.sh $(B)/bench $(BENCH_RUNS)
+bench: $(B)/bench/plain $(B)/bench/memstats $(B)/bench/atomic $(B)/bench/report-bench $(PRELOAD)
+	PRELOAD=$(abspath $(PRELOAD)) tests/bench/run.sh $(B)/bench $(BENCH_RUNS)
 	MEMSTATS_OUTPUT=off $(B)/bench/report-bench 100000
 
 # ---- demo ----------------------------------------------------------------

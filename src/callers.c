@@ -231,18 +231,28 @@ static int wrapper_at(uintptr_t a)
 }
 
 struct walk {
-	uintptr_t ip[WALK_DEPTH];
-	int n;
+	uintptr_t from;                   /* the frame above which the chain goes on */
+	uintptr_t *chain;
+	unsigned int n;
+	int seen, frames;
 };
 
+/* One frame up the stack: frames up to from are skipped (the runtime's
+ * own, the wrapper's), then each one joins the chain, and the first that
+ * is not a wrapper ends the walk (an unwind costs per frame). */
 static _Unwind_Reason_Code walk_one(struct _Unwind_Context *ctx, void *arg)
 {
 	struct walk *w = arg;
+	uintptr_t ip = (uintptr_t)_Unwind_GetIP(ctx);
 
-	if (w->n >= WALK_DEPTH)
+	if (++w->frames > WALK_DEPTH || w->n >= CALLER_DEPTH)
 		return _URC_END_OF_STACK;
-	w->ip[w->n++] = (uintptr_t)_Unwind_GetIP(ctx);
-	return _URC_NO_REASON;
+	if (!w->seen) {
+		w->seen = ip == w->from;
+		return _URC_NO_REASON;
+	}
+	w->chain[w->n++] = ip;
+	return wrapper_at(ip) ? _URC_NO_REASON : _URC_END_OF_STACK;
 }
 
 /* The chain of a call that must walk: start (pc, and ra for a site), then
@@ -250,23 +260,13 @@ static _Unwind_Reason_Code walk_one(struct _Unwind_Context *ctx, void *arg)
  * into is a wrapper, the first that is not included. */
 static unsigned int walk_chain(uintptr_t pc, uintptr_t ra, uintptr_t *chain)
 {
-	uintptr_t from = ra ? ra : pc;
-	unsigned int n = 0;
-	struct walk w = { .n = 0 };
-	int i;
+	struct walk w = { .from = ra ? ra : pc, .chain = chain };
 
-	chain[n++] = pc;
+	chain[w.n++] = pc;
 	if (ra)
-		chain[n++] = ra;
+		chain[w.n++] = ra;
 	_Unwind_Backtrace(walk_one, &w);
-	for (i = 0; i < w.n && w.ip[i] != from; i++)
-		;
-	while (++i < w.n && n < CALLER_DEPTH) {
-		chain[n++] = w.ip[i];
-		if (!wrapper_at(w.ip[i]))
-			break;
-	}
-	return n;
+	return w.n;
 }
 
 /* The record of a walked chain, made at its first call. */
