@@ -203,7 +203,7 @@ $(B)/tests/preload_nodebug: tests/preload/nodebug.c $(B)/flags
 
 $(B)/tests/preload_news: tests/preload/news.cc $(B)/flags
 	@mkdir -p $(@D)
-	$(TEST_CXX) -O0 -g -std=c++17 $< -o $@
+	$(TEST_CXX) -O0 -g -std=c++17 -fsized-deallocation $< -o $@
 
 $(B)/tests/libplug.so: tests/preload/plug.c $(B)/flags
 	@mkdir -p $(@D)

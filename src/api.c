@@ -44,6 +44,11 @@ void memstats__preload_start(void *(*next_malloc)(size_t))
 	runtime_enter();
 }
 
+int memstats__preload_own(const void *pc)
+{
+	return symbols_owns((uintptr_t)pc);
+}
+
 void memstats__preload_unloading(uintptr_t base)
 {
 	runtime_enter();

@@ -200,6 +200,7 @@ struct frames {
 };
 
 void symbols_init(void);                  /* libdw, if it is there: before it is needed */
+int symbols_owns(uintptr_t addr);         /* in an object that loading libdw brought in */
 void symbols_lookup(uintptr_t addr, struct frames *fr);
 /* The name of the function whose code holds addr (scratch: fr). */
 const char *symbols_function(uintptr_t addr, struct frames *fr);
@@ -684,6 +685,9 @@ PRELOAD_API_ void memstats__preload_realloc_end(const void *pc, const struct rea
 /* api.c: from its constructor, with the malloc it calls (for usable sizes) */
 PRELOAD_API_ void memstats__preload_start(void *(*next_malloc)(size_t));
 PRELOAD_API_ void memstats__preload_unloading(uintptr_t base); /* api.c: dlclose is about to run */
+/* api.c: whether code at pc is the runtime's (besides libmemstats and the
+ * preload library: the libraries it loaded for itself) */
+PRELOAD_API_ int memstats__preload_own(const void *pc);
 
 /* ---- ha-aligned.c ---------------------------------------------------------- */
 

@@ -46,9 +46,9 @@ static int session_stale;
 /* libdw's functions, from dlopen. */
 #define LIBDW_FUNCTIONS(X)                                                                              \
 	X(dwfl_begin) X(dwfl_end) X(dwfl_report_begin) X(dwfl_report_end) X(dwfl_linux_proc_report)     \
-	X(dwfl_linux_proc_find_elf) X(dwfl_standard_find_debuginfo) X(dwfl_addrmodule)                   \
+	X(dwfl_linux_proc_find_elf) X(dwfl_build_id_find_debuginfo) X(dwfl_addrmodule)                  \
 	X(dwfl_module_addrinfo) X(dwfl_module_addrdie) X(dwfl_module_info) X(dwfl_module_nextcu)         \
-	X(dwarf_getscopes) X(dwarf_getscopes_die) X(dwarf_tag) X(dwarf_attr_integrate) X(dwarf_attr)     \
+	X(dwarf_child) X(dwarf_siblingof) X(dwarf_tag) X(dwarf_attr_integrate) X(dwarf_attr)             \
 	X(dwarf_formstring) X(dwarf_formudata) X(dwarf_getsrcfiles) X(dwarf_filesrc) X(dwarf_haspc)      \
 	X(dwarf_getsrc_die) X(dwarf_linesrc) X(dwarf_lineno)
 
@@ -61,12 +61,68 @@ static struct {
 static Dwfl *session;
 static Dwfl_Callbacks callbacks;
 
+/* The objects that loading libdw brought in (libdw, libelf, and what libdw
+ * loads itself: libdebuginfod, a curl, a TLS library): their calls are the
+ * runtime's, as its own are (their exit handlers free what they allocated
+ * while it loaded them). Written once, before have_dw is published. */
+#define OWN_MAX 64
+#define BEFORE_MAX 1024
+static struct {
+	uintptr_t lo, hi;
+} owned[OWN_MAX];
+static int nowned;
+
+struct objects {
+	uintptr_t base[BEFORE_MAX];
+	int n, full;
+};
+
+static int list_base(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct objects *o = arg;
+
+	(void)size;
+	if (o->n < BEFORE_MAX)
+		o->base[o->n++] = info->dlpi_addr;
+	else
+		o->full = 1;
+	return 0;
+}
+
+static int add_new(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	const struct objects *before = arg;
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
+
+	(void)size;
+	for (int i = 0; i < before->n; i++)
+		if (before->base[i] == info->dlpi_addr)
+			return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_LOAD) {
+			lo = info->dlpi_addr + ph->p_vaddr < lo ? info->dlpi_addr + ph->p_vaddr : lo;
+			hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz > hi ? info->dlpi_addr + ph->p_vaddr + ph->p_memsz : hi;
+		}
+	}
+	if (hi > lo && nowned < OWN_MAX)
+		owned[nowned++] = (__typeof__(owned[0])){ lo, hi };
+	return 0;
+}
+
 static void open_libdw(void)
 {
+	struct objects *before = calloc(1, sizeof(*before));
 	void *h;
 
 	memstats__busy++;
+	if (before)
+		dl_iterate_phdr(list_base, before);
 	h = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (h && before && !before->full)
+		dl_iterate_phdr(add_new, before);
+	free(before);
 	memstats__busy--;
 	if (!h)
 		return;
@@ -74,8 +130,8 @@ static void open_libdw(void)
 	LIBDW_FUNCTIONS(LOAD_)
 #undef LOAD_
 	callbacks.find_elf = dw.dwfl_linux_proc_find_elf;
-	callbacks.find_debuginfo = dw.dwfl_standard_find_debuginfo;
-	have_dw = 1;
+	callbacks.find_debuginfo = dw.dwfl_build_id_find_debuginfo;
+	__atomic_store_n(&have_dw, 1, __ATOMIC_RELEASE);
 }
 
 #else
@@ -87,6 +143,17 @@ static void open_libdw(void)
 void symbols_init(void)
 {
 	pthread_once(&dw_once, open_libdw);
+}
+
+int symbols_owns(uintptr_t addr)
+{
+#ifndef NO_LIBDW
+	for (int i = 0; i < __atomic_load_n(&have_dw, __ATOMIC_ACQUIRE) * nowned; i++)
+		if (addr >= owned[i].lo && addr < owned[i].hi)
+			return 1;
+#endif
+	(void)addr;
+	return 0;
 }
 
 void symbols_fork_prepare(void)
@@ -224,10 +291,49 @@ static Dwarf_Die *cu_of(Dwfl_Module *m, uintptr_t addr, Dwarf_Addr *bias)
 	return NULL;
 }
 
+/* The scopes that hold pc below parent, outermost first (a function, then
+ * the functions inlined in it and their blocks, down to the innermost),
+ * found by walking down the unit's tree through the entries that hold pc
+ * (and into namespaces and classes, which hold functions but no code).
+ * Not dwarf_getscopes(): it follows an inlined function to its abstract
+ * definition, which gcc's LTO puts in another unit, and then finds none. */
+#define SCOPE_DEPTH 64
+static int scopes_at(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *out, int max)
+{
+	Dwarf_Die child;
+
+	if (max <= 0 || dw.dwarf_child(parent, &child) != 0)
+		return 0;
+	do {
+		int n;
+
+		switch (dw.dwarf_tag(&child)) {
+		case DW_TAG_subprogram:
+		case DW_TAG_inlined_subroutine:
+		case DW_TAG_lexical_block:
+		case DW_TAG_try_block:
+		case DW_TAG_catch_block:
+			if (dw.dwarf_haspc(&child, pc) > 0) {
+				out[0] = child;
+				return 1 + scopes_at(&out[0], pc, out + 1, max - 1);
+			}
+			break;
+		case DW_TAG_namespace:
+		case DW_TAG_class_type:
+		case DW_TAG_structure_type:
+		case DW_TAG_union_type:
+			if ((n = scopes_at(&child, pc, out, max)) > 0)
+				return n;
+			break;
+		}
+	} while (dw.dwarf_siblingof(&child, &child) == 0);
+	return 0;
+}
+
 static int dwarf_frames(Dwfl_Module *m, uintptr_t addr, struct frame *f, int max)
 {
 	Dwarf_Addr bias;
-	Dwarf_Die *cu = cu_of(m, addr, &bias), *scopes = NULL;
+	Dwarf_Die *cu = cu_of(m, addr, &bias), scopes[SCOPE_DEPTH];
 	Dwarf_Line *l;
 	const char *file = NULL;
 	int line = 0, n, k = 0;
@@ -238,18 +344,8 @@ static int dwarf_frames(Dwfl_Module *m, uintptr_t addr, struct frame *f, int max
 		file = dw.dwarf_linesrc(l, NULL, NULL);
 		dw.dwarf_lineno(l, &line);
 	}
-	/* the innermost scope at addr, then the scopes physically holding it:
-	 * dwarf_getscopes() itself goes on into an inlined function's
-	 * abstract definition instead */
-	n = dw.dwarf_getscopes(cu, addr - bias, &scopes);
-	if (n > 0) {
-		Dwarf_Die inner = scopes[0];
-
-		free(scopes);
-		scopes = NULL;
-		n = dw.dwarf_getscopes_die(&inner, &scopes);
-	}
-	for (int i = 0; i < n && k < max; i++) {
+	n = scopes_at(cu, addr - bias, scopes, SCOPE_DEPTH);
+	for (int i = n - 1; i >= 0 && k < max; i--) { /* innermost first */
 		int tag = dw.dwarf_tag(&scopes[i]);
 
 		if (tag != DW_TAG_subprogram && tag != DW_TAG_inlined_subroutine)
@@ -259,7 +355,6 @@ static int dwarf_frames(Dwfl_Module *m, uintptr_t addr, struct frame *f, int max
 			break;
 		call_site(cu, &scopes[i], &file, (unsigned int *)&line);
 	}
-	free(scopes);
 	return k;
 }
 

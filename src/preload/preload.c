@@ -43,7 +43,7 @@ static struct {
 } next;
 
 static int ready;                /* the next functions are known, and this library's ranges */
-static __thread int resolving;   /* this thread is looking them up: serve from the arena */
+static __thread int resolving __attribute__((tls_model("initial-exec"))); /* looking them up: serve the arena */
 
 static char arena[1 << 16] __attribute__((aligned(64)));
 static size_t arena_used;
@@ -61,7 +61,7 @@ static int in_arena(const void *p)
 }
 
 /* The code of libmemstats and of this library: calls from there are the
- * runtime's own. */
+ * runtime's own (and from what libmemstats loaded for itself: it knows). */
 static uintptr_t own_lo[2], own_hi[2];
 
 static int find_own(struct dl_phdr_info *info, size_t size, void *arg)
@@ -87,7 +87,7 @@ static int own(const void *ra)
 {
 	uintptr_t a = (uintptr_t)ra;
 
-	return (a >= own_lo[0] && a < own_hi[0]) || (a >= own_lo[1] && a < own_hi[1]);
+	return (a >= own_lo[0] && a < own_hi[0]) || (a >= own_lo[1] && a < own_hi[1]) || memstats__preload_own(ra);
 }
 
 static void resolve_next(void)

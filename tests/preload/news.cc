@@ -1,5 +1,6 @@
 // news.cc - C++ built without memstats.h (-O0: no new/delete elided), run
-// under the preload library by test_preload: every standard form of
+// under the preload library by test_preload (-fsized-deallocation: clang
+// 14 does not call the sized forms otherwise): every standard form of
 // operator new and delete at its own line. Prints each form's line.
 #include <cstdio>
 #include <new>
