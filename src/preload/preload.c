@@ -21,6 +21,7 @@
 #include <link.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -90,6 +91,33 @@ static int own(const void *ra)
 	return (a >= own_lo[0] && a < own_hi[0]) || (a >= own_lo[1] && a < own_hi[1]) || memstats__preload_own(ra);
 }
 
+/* A sanitizer's runtime (ASan, TSan, MSan) replaces malloc itself and calls
+ * it while it starts, before its interceptors work: under one this library
+ * only passes calls on, counts nothing, and says so once. */
+static int forwarding;
+
+static int sanitized(void)
+{
+	static const char *const inits[] = { "__asan_init", "__tsan_init", "__msan_init", "__hwasan_init" };
+
+	for (size_t i = 0; i < sizeof(inits) / sizeof(inits[0]); i++)
+		if (dlsym(RTLD_DEFAULT, inits[i]))
+			return 1;
+	return 0;
+}
+
+/* The first definition of name in the process, unless it is this
+ * library's own: then the next one, dflt. */
+static void *first_of(const char *name, void *dflt)
+{
+	void *f = dlsym(RTLD_DEFAULT, name);
+	Dl_info in_f, in_us;
+
+	if (!f || !dladdr(f, &in_f) || !dladdr((void *)first_of, &in_us) || in_f.dli_fbase == in_us.dli_fbase)
+		return dflt;
+	return f;
+}
+
 static void resolve_next(void)
 {
 	uintptr_t anchors[2] = { (uintptr_t)memstats_dump, (uintptr_t)resolve_next };
@@ -98,7 +126,17 @@ static void resolve_next(void)
 #define LOAD_(name, ret, args) next.name = (ret(*) args)dlsym(RTLD_NEXT, #name);
 	NEXT_FUNCTIONS(LOAD_)
 #undef LOAD_
-	dl_iterate_phdr(find_own, anchors);
+	forwarding = sanitized();
+	if (forwarding) { /* every caller is "ours": nothing counted */
+		own_hi[0] = UINTPTR_MAX;
+		/* a sanitizer linked into the program comes before this library:
+		 * its functions are the ones the program's frees go to */
+#define FIRST_(name, ret, args) next.name = (ret(*) args)first_of(#name, (void *)next.name);
+		NEXT_FUNCTIONS(FIRST_)
+#undef FIRST_
+	} else {
+		dl_iterate_phdr(find_own, anchors);
+	}
 	resolving = 0;
 	__atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
 }
@@ -119,8 +157,14 @@ static int want_next(void)
  * whichever call of ld.so's happens to allocate first). */
 __attribute__((constructor(101))) static void preload_start(void)
 {
+	static const char why[] = "memstats: libmemstats-preload.so counts nothing under a sanitizer, which "
+				  "replaces malloc itself; build the program with memstats.h instead\n";
+
 	want_next();
-	memstats__preload_start(next.malloc);
+	if (forwarding)
+		(void)!write(2, why, sizeof(why) - 1);
+	else
+		memstats__preload_start(next.malloc);
 }
 
 /* ---- counting ------------------------------------------------------------ */
@@ -355,7 +399,7 @@ int dlclose(void *handle)
 	int rc;
 
 	want_next();
-	if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) == 0 && lm && lm->l_addr) /* handle: never NULL (nonnull) */
+	if (!forwarding && dlinfo(handle, RTLD_DI_LINKMAP, &lm) == 0 && lm && lm->l_addr) /* handle: never NULL */
 		memstats__preload_unloading(lm->l_addr);
 	rc = next.dlclose(handle);
 	/* its addresses may be another object's next: every thread's cache
