@@ -77,6 +77,58 @@ else
 	ko "static, with the program's own malloc: counted through it"
 fi
 
+# Declared wrappers (MEMSTATS_WRAPPERS): wrapped.c checks that each call is
+# counted at the line that called its wrapper (-g: an inlined wrapper's
+# caller comes from the inline frames).
+WRAPPERS_ENV=MEMSTATS_WRAPPERS=xmalloc,xstrdup,ymalloc,xfree
+for cc in gcc clang; do
+	for opt in -O0 -O2 -O3 "-O2 -flto" "-O2 -fPIE -pie" "-O2 -fno-pie -no-pie"; do
+		# shellcheck disable=SC2086
+		ROW_ENV=$WRAPPERS_ENV row "$cc $opt, wrappers" $cc tests/matrix/wrapped.c $opt -g
+	done
+	ROW_ENV=$WRAPPERS_ENV row "$cc ASan+UBSan, wrappers" $cc tests/matrix/wrapped.c -O1 -g \
+		-fsanitize=address,undefined -fno-sanitize-recover=all
+	ROW_ENV=$WRAPPERS_ENV row "$cc TSan, wrappers" $cc tests/matrix/wrapped.c -O1 -g -fsanitize=thread
+	ROW_ENV="$WRAPPERS_ENV MEMSTATS_TRACK=1" row "$cc -O2, wrappers, tracking" $cc tests/matrix/wrapped.c -O2 -g
+done
+
+# C++ built without the header, run under the installed preload library:
+# plain.cc finds the runtime with dlsym and checks its own rows. Under a
+# sanitizer the library counts nothing and says so (ASan refuses to start
+# after another malloc unless told not to check).
+PRELOADED="$T/prefix/lib/libmemstats-preload.so"
+prow() {
+	name=$1 cxx=$2; shift 2
+	exe="$T/$(echo "$name" | tr -c 'a-zA-Z0-9\n' _)"
+	if ! have "$cxx"; then
+		skip "$name ($cxx not installed)"
+		return
+	fi
+	# shellcheck disable=SC2086
+	if ! $cxx $CFL -Wall -Wextra -Werror "$@" tests/matrix/plain.cc -o "$exe" -ldl >"$T/log" 2>&1; then
+		ko "$name: build"
+		return
+	fi
+	# shellcheck disable=SC2086
+	if env ${ROW_ENV:-} LD_PRELOAD="$PRELOADED" MEMSTATS_OUTPUT=off "$exe" >"$T/log" 2>&1 &&
+		{ [ -z "${ROW_EXPECT:-}" ] || grep -q "$ROW_EXPECT" "$T/log"; }; then
+		ok "$name"
+	else
+		ko "$name: run"
+	fi
+}
+for cxx in g++ clang++; do
+	for opt in -O0 -O2 -O3 "-O2 -flto" "-O2 -fPIE -pie" "-O2 -fno-pie -no-pie"; do
+		# shellcheck disable=SC2086
+		prow "$cxx $opt, no header, preloaded" $cxx $opt -g
+	done
+	ROW_ENV=PLAIN_NOTHING=1 ROW_EXPECT="counts nothing under a sanitizer" \
+		prow "$cxx TSan, preloaded: nothing counted, said so" $cxx -O1 -g -fsanitize=thread
+	ROW_ENV="PLAIN_NOTHING=1 ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=0" \
+		ROW_EXPECT="counts nothing under a sanitizer" \
+		prow "$cxx ASan, preloaded: nothing counted, said so" $cxx -O1 -g -fsanitize=address
+done
+
 # Live tracking on (MEMSTATS_TRACK=1): hot.c then checks live blocks too.
 for cc in gcc clang; do
 	ROW_ENV=MEMSTATS_TRACK=1 row "$cc -O2, tracking" $cc tests/matrix/hot.c -O2
