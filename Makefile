@@ -350,8 +350,15 @@ bench: $(B)/bench/plain $(B)/bench/memstats $(B)/bench/atomic $(B)/bench/report-
 $(B)/demo: contrib/demo/wordfreq.c all
 	$(CC) $(CFLAGS) $(INSTR_CFLAGS) $< -o $@ $(INSTR_LIBS)
 
-demo: $(B)/demo
+# The callers demo (README "Wrappers, libraries and programs you cannot
+# rebuild"): as built, then its wrappers declared, under the preload library.
+$(B)/demo-callers: contrib/demo/callers/lines.c contrib/demo/callers/util.c contrib/demo/callers/util.h all
+	$(CC) $(CFLAGS) -g $(INSTR_CFLAGS) contrib/demo/callers/lines.c contrib/demo/callers/util.c -o $@ $(INSTR_LIBS)
+
+demo: $(B)/demo $(B)/demo-callers $(PRELOAD)
 	$(B)/demo contrib/demo/wordfreq.c Makefile
+	$(B)/demo-callers contrib/demo/wordfreq.c Makefile
+	MEMSTATS_WRAPPERS=xmalloc,xstrdup LD_PRELOAD=$(abspath $(PRELOAD)) $(B)/demo-callers contrib/demo/wordfreq.c Makefile
 
 clean:
 	rm -rf $(B)

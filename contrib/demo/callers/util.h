@@ -1,0 +1,4 @@
+#include <stddef.h>
+
+void *xmalloc(size_t n);
+char *xstrdup(const char *s);
