@@ -26,6 +26,9 @@
  * did not declare in the file's feature mode (memstats-define.h): a function
  * the file's mode does not declare stays undeclared.
  */
+/* An assembly source preprocessed with -include memstats.h (a project's
+ * CFLAGS on its .S files) sees nothing of it. */
+#ifndef __ASSEMBLER__
 #ifndef MEMSTATS_H
 #define MEMSTATS_H
 
@@ -205,3 +208,4 @@ MEMSTATS_API_ void *memstats_aligned_array(memstats_size_t count, memstats_size_
 #ifndef MEMSTATS_DISABLE
 #include <memstats-define.h>
 #endif
+#endif /* !__ASSEMBLER__ */

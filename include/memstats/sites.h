@@ -213,27 +213,37 @@ using ::memstats_memalign; using ::memstats_valloc; using ::memstats_pvalloc;
 #endif
 
 /* Registers this object's section with the runtime. Emitted in every file
- * that includes the header: the runtime dedupes by start address. It is also
- * the strong reference that pulls the runtime out of libmemstats.a. The
+ * that includes the header: the runtime dedupes by start address. The
  * destructor lets the runtime copy the sites out before a dlclose unmaps
  * them; its priority makes it run after the object's other destructors, so
  * their frees are counted first.
+ *
+ * Both references are weak: an object that makes no counted call (a
+ * configure or libtool probe, a helper program) links without libmemstats,
+ * and registers nothing then; a counted call's strong references bring the
+ * runtime in (out of libmemstats.a too: its entry points number a site at
+ * its first call, through the registry, which defines these two).
  */
 #ifdef __cplusplus
 extern "C" {
 #endif
 extern struct memstats_site __start_memstats[] __attribute__((weak, visibility("hidden")));
 extern struct memstats_site __stop_memstats[] __attribute__((weak, visibility("hidden")));
+MEMSTATS_API_ void memstats__register(struct memstats_site *start, struct memstats_site *stop,
+				      const void *anchor) MEMSTATS_NOTHROW_ __attribute__((weak));
+MEMSTATS_API_ void memstats__unregister(const void *anchor) MEMSTATS_NOTHROW_ __attribute__((weak));
 #ifdef __cplusplus
 }
 #endif
 __attribute__((constructor, used)) static void memstats__register_this_object(void)
 {
-	memstats__register(__start_memstats, __stop_memstats, __func__);
+	if (memstats__register)
+		memstats__register(__start_memstats, __stop_memstats, __func__);
 }
 __attribute__((destructor(101), used)) static void memstats__unregister_this_object(void)
 {
-	memstats__unregister(__func__);
+	if (memstats__unregister)
+		memstats__unregister(__func__);
 }
 
 /* The one macro that makes a site record: an expression yielding its address.

@@ -307,5 +307,24 @@ else
 	ko "missing wrapper headers: a clear error"
 fi
 
+# An assembly source preprocessed with the header (a project's CFLAGS on
+# its .S files) sees nothing of it.
+printf '#define RET ret\n\t.text\n\t.globl f\nf:\tRET\n' >"$T/f.S"
+if $CC $INC -include memstats.h -c "$T/f.S" -o "$T/f.o" >"$T/log" 2>&1; then
+	ok "an assembly source compiles with -include memstats.h"
+else
+	ko "an assembly source compiles with -include memstats.h"
+fi
+
+# An object compiled with the header that makes no counted call (a
+# configure probe) links without libmemstats: the registration is weak.
+printf 'int probe_var = 1;\nint main(void) { return probe_var - 1; }\n' >"$T/probe.c"
+if $CC $INC -include memstats.h -O2 -c "$T/probe.c" -o "$T/probe.o" >"$T/log" 2>&1 &&
+	$CC "$T/probe.o" -o "$T/probe" >>"$T/log" 2>&1 && "$T/probe" >>"$T/log" 2>&1; then
+	ok "an object that allocates nothing links and runs without libmemstats"
+else
+	ko "an object that allocates nothing links and runs without libmemstats"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
