@@ -90,9 +90,12 @@ $(PRELOAD): src/preload/preload.c src/internal.h include/memstats.h $(B)/libmems
 	$(CC) $(CFLAGS) -std=gnu11 -fPIC -shared -fexceptions -Wall -Wextra -Wshadow -Iinclude -Isrc -DMEMSTATS_DISABLE \
 		$< -o $@ -L$(B) -lmemstats -Wl,-rpath,'$$ORIGIN' -ldl
 
-# The memstats command.
-$(CLI): $(wildcard src/cli/*.c) $(B)/flags
-	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Wshadow -DMEMSTATS_LIBDIR='"$(LIBDIR)"' $(filter %.c,$^) -o $@
+# The memstats command, also memstats-cc and memstats-c++ (by its name).
+$(CLI): $(wildcard src/cli/*.c) src/cli/cli.h $(B)/flags
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Wshadow -DMEMSTATS_LIBDIR='"$(LIBDIR)"' \
+		-DMEMSTATS_INCLUDEDIR='"$(INCLUDEDIR)"' $(filter %.c,$^) -o $@
+	ln -sf memstats $(B)/memstats-cc
+	ln -sf memstats $(B)/memstats-c++
 
 # An rpath only where the dynamic linker would not look by itself.
 SYSTEM_LIBDIRS := /lib /usr/lib /lib64 /usr/lib64 /usr/local/lib
@@ -117,12 +120,14 @@ install: all
 	install -m 755 $(PRELOAD) $(DESTDIR)$(LIBDIR)/
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 755 $(CLI) $(DESTDIR)$(BINDIR)/
+	ln -sf memstats $(DESTDIR)$(BINDIR)/memstats-cc
+	ln -sf memstats $(DESTDIR)$(BINDIR)/memstats-c++
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/memstats.h $(DESTDIR)$(LIBDIR)/pkgconfig/memstats.pc
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/memstats
 	rm -f $(DESTDIR)$(LIBDIR)/libmemstats.a $(DESTDIR)$(LIBDIR)/libmemstats.so* $(DESTDIR)$(LIBDIR)/libmemstats-preload.so
-	rm -f $(DESTDIR)$(BINDIR)/memstats
+	rm -f $(DESTDIR)$(BINDIR)/memstats $(DESTDIR)$(BINDIR)/memstats-cc $(DESTDIR)$(BINDIR)/memstats-c++
 
 # ---- tests ---------------------------------------------------------------
 
@@ -132,7 +137,7 @@ deps:
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 ITEST_SRCS  := $(wildcard tests/integration/test_*.c)
 ITESTS      := $(ITEST_SRCS:tests/integration/%.c=$(B)/tests/%) $(B)/tests/static_basic $(B)/tests/static_report \
-	       $(B)/tests/static_names $(B)/tests/test_cxx $(B)/tests/test_preload
+	       $(B)/tests/static_names $(B)/tests/test_cxx $(B)/tests/test_preload $(B)/tests/test_cc
 
 # C++ tests use the C compiler's sibling: clang++ with clang, else $(CXX).
 TEST_CXX    := $(if $(findstring clang,$(notdir $(CC))),$(subst clang,clang++,$(CC)),$(CXX))
@@ -218,6 +223,11 @@ $(B)/tests/test_preload: tests/preload/test_preload.c tests/integration/itest.h 
 		$(B)/flags | deps
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Iinclude -DMEMSTATS_DISABLE $(CHECK_CFLAGS) \
 		-DBUILD='"$(abspath $(B))"' $< -o $@ $(INSTR_LIBS) -ldl $(CHECK_LIBS)
+
+# memstats-cc and memstats-c++, driving $(CC) and its C++ sibling.
+$(B)/tests/test_cc: tests/cc/test_cc.c tests/cc/fake-cc.sh $(CLI) $(B)/libmemstats.so $(B)/libmemstats.a $(B)/flags | deps
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(CHECK_CFLAGS) -DBUILD='"$(abspath $(B))"' \
+		-DSRC='"$(abspath .)"' -DREAL_CC='"$(CC)"' -DREAL_CXX='"$(TEST_CXX)"' $< -o $@ $(CHECK_LIBS)
 
 $(B)/tests/test_mixed: tests/integration/test_mixed.c tests/integration/itest.h $(PRELOAD) $(B)/flags | deps
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(INSTR_CFLAGS) $(CHECK_CFLAGS) \

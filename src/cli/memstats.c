@@ -1,6 +1,9 @@
-/* memstats.c - the memstats command: one program, a subcommand each.
+/* memstats.c - the memstats command: one program, a subcommand each, and
+ * where memstats is (the other files' cli_dirs).
  *
  *   memstats run [--track] [--format F] [-o PATH] -- PROGRAM ARGS...
+ *   memstats cc ARGS... / memstats c++ ARGS...   (cc.c; also installed as
+ *                                                memstats-cc, memstats-c++)
  *
  * run: PROGRAM with libmemstats-preload.so, its report as the options say
  * (they set the MEMSTATS_* variables of the same names), no rebuild.
@@ -13,8 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli.h"
+
 #ifndef MEMSTATS_LIBDIR
 #define MEMSTATS_LIBDIR "/usr/local/lib"
+#endif
+#ifndef MEMSTATS_INCLUDEDIR
+#define MEMSTATS_INCLUDEDIR "/usr/local/include"
 #endif
 
 #define PRELOAD_NAME "libmemstats-preload.so"
@@ -33,6 +41,8 @@ static const char usage_all[] =
 	"usage: memstats COMMAND ARGS...\n"
 	"commands:\n"
 	"  run     run a program, counting what it allocates without a rebuild\n"
+	"  cc      compile and link C with memstats (as memstats-cc: CC=memstats-cc)\n"
+	"  c++     the same for C++ (memstats-c++)\n"
 	"  help    memstats help COMMAND: what a command does\n";
 
 /* A file that exists: dir/name into out. */
@@ -41,19 +51,67 @@ static int found(char *out, size_t size, const char *dir, const char *name)
 	return (size_t)snprintf(out, size, "%s/%s", dir, name) < size && access(out, R_OK) == 0;
 }
 
+/* The directory this program is in, into dir. */
+static int self_dir(char *dir, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", dir, size - 1);
+	char *slash;
+
+	if (n <= 0)
+		return -1;
+	dir[n] = '\0';
+	if (!(slash = strrchr(dir, '/')))
+		return -1;
+	*slash = '\0';
+	return 0;
+}
+
+/* inc and lib hold memstats.h and libmemstats.so. */
+static int dirs_hold(const char *inc, const char *lib)
+{
+	char f[PATH_MAX];
+
+	return found(f, sizeof(f), inc, "memstats.h") && found(f, sizeof(f), lib, "libmemstats.so");
+}
+
+/* inc and lib: i and l without "..", if they hold memstats. */
+static int set_dirs(char *inc, size_t inc_size, char *lib, size_t lib_size, const char *i, const char *l)
+{
+	char ri[PATH_MAX], rl[PATH_MAX];
+
+	if (!dirs_hold(i, l) || !realpath(i, ri) || !realpath(l, rl))
+		return -1;
+	if ((size_t)snprintf(inc, inc_size, "%s", ri) >= inc_size || (size_t)snprintf(lib, lib_size, "%s", rl) >= lib_size)
+		return -1;
+	return 0;
+}
+
+int cli_dirs(char *inc, size_t inc_size, char *lib, size_t lib_size)
+{
+	char self[PATH_MAX], up[PATH_MAX + 16], uplib[PATH_MAX + 16];
+
+	if (self_dir(self, sizeof(self)) == 0) { /* the build tree: build/memstats, include/ */
+		snprintf(up, sizeof(up), "%s/../include", self);
+		if (set_dirs(inc, inc_size, lib, lib_size, up, self) == 0)
+			return 0;
+	}
+	if (set_dirs(inc, inc_size, lib, lib_size, MEMSTATS_INCLUDEDIR, MEMSTATS_LIBDIR) == 0)
+		return 0;
+	if (self_dir(self, sizeof(self)) < 0)
+		return -1;
+	snprintf(up, sizeof(up), "%s/../include", self);
+	snprintf(uplib, sizeof(uplib), "%s/../lib", self);
+	return set_dirs(inc, inc_size, lib, lib_size, up, uplib);
+}
+
 /* The preload library: beside this program's lib directory (an installed
  * or relocated tree), beside the program (the build tree), or where it was
  * installed. */
 static int preload_path(char *out, size_t size)
 {
 	char self[PATH_MAX], dir[PATH_MAX + 8];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	char *slash;
 
-	if (n > 0) {
-		self[n] = '\0';
-		if ((slash = strrchr(self, '/')))
-			*slash = '\0';
+	if (self_dir(self, sizeof(self)) == 0) {
 		snprintf(dir, sizeof(dir), "%s/../lib", self);
 		if (found(out, size, dir, PRELOAD_NAME) || found(out, size, self, PRELOAD_NAME))
 			return 0;
@@ -121,12 +179,24 @@ static int cmd_run(int argc, char **argv)
 	return errno == ENOENT ? 127 : 126;
 }
 
+static int cmd_c(int argc, char **argv)
+{
+	return cmd_cc(argc, argv, 0);
+}
+
+static int cmd_cxx(int argc, char **argv)
+{
+	return cmd_cc(argc, argv, 1);
+}
+
 static const struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *usage;
 } commands[] = {
 	{ "run", cmd_run, usage_run },
+	{ "cc", cmd_c, usage_cc },
+	{ "c++", cmd_cxx, usage_cc },
 };
 
 static const struct command *command_named(const char *name)
@@ -140,7 +210,12 @@ static const struct command *command_named(const char *name)
 int main(int argc, char **argv)
 {
 	const struct command *c;
+	const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 
+	/* installed as memstats-cc and memstats-c++ too: the compiler's
+	 * arguments, every one of them (even --help) */
+	if (strcmp(name, "memstats-cc") == 0 || strcmp(name, "memstats-c++") == 0)
+		return cmd_cc(argc, argv, name[10] == '+');
 	if (argc < 2)
 		return bad_usage("no command", usage_all);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
