@@ -238,5 +238,52 @@ else
 	skip "autoconf not installed"
 fi
 
+# One variable: contrib/cc-example, whose build files know nothing of
+# memstats, built by each build system with CC=memstats-cc only; its
+# library's and program's lines counted exactly.
+MCC=$T/prefix/bin/memstats-cc
+ccrow() {
+	name=$1 exe=$2; shift 2
+	rm -rf "$T/cc-$name" && cp -r contrib/cc-example "$T/cc-$name"
+	if (cd "$T/cc-$name" && "$@") >"$T/log" 2>&1 &&
+		(cd "$T/cc-$name" && MEMSTATS_OUTPUT="$T/cc-$name.json" MEMSTATS_FORMAT=json "./$exe") >>"$T/log" 2>&1 &&
+		python3 -c "
+import json, sys
+j = json.load(open(sys.argv[1]))
+def calls(f, line, op):
+    return sum(s['calls'] for s in j['sites'] if (s['file'] or '').endswith(f) and s['line'] == line and s['op'] == op)
+assert calls('words.c', 9, 'strdup') == 5 and calls('app.c', 12, 'free') == 5, j" \
+			"$T/cc-$name.json" >>"$T/log" 2>&1; then
+		ok "CC=memstats-cc: $name"
+	else
+		ko "CC=memstats-cc: $name"
+	fi
+}
+ccrow "make (no LIBS, link flags first, --as-needed)" app make CC="$MCC"
+if have cmake; then
+	ccrow cmake build/app sh -c "cmake -S . -B build -DCMAKE_C_COMPILER='$MCC' && cmake --build build"
+else
+	skip "CC=memstats-cc: cmake (not installed)"
+fi
+if have meson && have ninja; then
+	ccrow meson build/app sh -c "CC='$MCC' meson setup build && meson compile -C build"
+else
+	skip "CC=memstats-cc: meson (meson or ninja not installed)"
+fi
+if have autoreconf && have libtoolize && have automake; then
+	ccrow "autoconf, automake, libtool shared library" app \
+		sh -c "autoreconf -fi && ./configure CC='$MCC' CFLAGS='-O2 -g' && make -f auto.mk"
+	# and configure finds what it finds without memstats
+	rm -rf "$T/acc" && cp -r contrib/autoconf-example "$T/acc"
+	if (cd "$T/acc" && autoconf && autoheader && ./configure CFLAGS=-O2 && mv config.h plain.h &&
+		./configure CC="$MCC" CFLAGS=-O2 && diff plain.h config.h) >"$T/log" 2>&1; then
+		ok "CC=memstats-cc: ./configure finds what it finds without memstats (same config.h)"
+	else
+		ko "CC=memstats-cc: ./configure finds what it finds without memstats (same config.h)"
+	fi
+else
+	skip "CC=memstats-cc: autotools (autoconf, automake or libtool not installed)"
+fi
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
