@@ -162,9 +162,17 @@ $(B)/tests/unit: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(TEST_OBJS) $(B)/flags
 $(B)/tests/test_%: tests/integration/test_%.c tests/integration/itest.h $(B)/libmemstats.so $(B)/flags | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(INSTR_CFLAGS) $(CHECK_CFLAGS) \
-		$< -o $@ $(INSTR_LIBS) $(CHECK_LIBS)
+		$< -o $@ $(INSTR_LIBS) $(CHECK_LIBS) $(ITEST_DEFS)
 
 # An instrumented plugin of two files, for test_dso.
+# test_pools: a plugin with a pool operation, unloaded and loaded again.
+$(B)/tests/libpoolplugin.so: tests/integration/poolplugin/pool-plugin.c $(B)/libmemstats.so $(B)/flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fPIC -shared -Wall -Wextra -Werror $(INSTR_CFLAGS) $< -o $@ $(INSTR_LIBS)
+
+$(B)/tests/test_pools: $(B)/tests/libpoolplugin.so
+$(B)/tests/test_pools: ITEST_DEFS = -DPOOLPLUGIN='"$(abspath $(B)/tests/libpoolplugin.so)"' -ldl
+
 $(B)/tests/libplugin.so: $(wildcard tests/integration/plugin/*.c) $(B)/libmemstats.so $(B)/flags
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -fPIC -shared -Wall -Wextra -Werror $(INSTR_CFLAGS) $(filter %.c,$^) -o $@ $(INSTR_LIBS)

@@ -25,12 +25,14 @@ static void fork_prepare(void)
 	dump_fork_prepare();
 	symbols_fork_prepare();
 	callers_fork_prepare();
+	pool_fork_prepare();
 	registry_lock();
 }
 
 static void fork_parent(void)
 {
 	registry_unlock();
+	pool_fork_after();
 	callers_fork_after();
 	symbols_fork_after();
 	dump_fork_parent();
@@ -41,6 +43,7 @@ static void fork_child(void)
 {
 	thread_after_fork_child();
 	registry_unlock();
+	pool_fork_after();
 	callers_fork_after();
 	symbols_fork_after();
 	dump_fork_child();

@@ -267,6 +267,10 @@ unsigned int registry_ids(void);          /* one more than the highest number; r
  * itself; 0 if out of memory. */
 unsigned int registry_number(struct memstats_site *s);
 size_t registry_objects(void);            /* objects registered so far */
+/* Lists d (pool.c's row of base for one name) under base's object, as a
+ * site outside a section, and numbers it (or it takes back the number of
+ * the same row in an earlier life of the object). 0, or -1. */
+int registry_add_named(struct memstats_site *d, const struct memstats_site *base);
 
 /* Calls fn on every site (in sections, listed, kept from unloaded objects),
  * with the path of its object. Registry held. */
@@ -388,6 +392,10 @@ void track_free(struct tracker *t, void *p);
 int track_take(struct tracker *t, void *p, struct live *saved);
 void track_restore(struct tracker *t, const struct live *saved);
 void track_foreign(void);                 /* a block not tracked was freed */
+/* A pool object (pool.c's), tracked apart from the heap's blocks. */
+#define POOL_KEY ((uintptr_t)1 << (sizeof(uintptr_t) * 8 - 1))
+void track_pool_alloc(struct tracker *t, struct memstats_site *s, const void *p, memstats_u64 size);
+void track_pool_free(struct tracker *t, const void *p);
 void track_thread_gone(struct tracker *t); /* its blocks become orphans; registry held */
 unsigned int track_ticks_per_s(void);
 /* The age bucket (0..MEMSTATS_AGE_BUCKETS-1) of a block age_ticks old. */
@@ -409,6 +417,7 @@ struct thread {
 	struct tracker tracker;           /* track.c */
 	struct caller_cache *callers;     /* callers.c's, made at the thread's first caller row */
 	unsigned int callers_epoch;       /* callers_epoch when callers was filled */
+	struct pool_cache *pools;         /* pool.c's last rows, made at the thread's first pool call */
 	struct thread *next;              /* registry_threads */
 };
 
@@ -493,7 +502,8 @@ struct report {
 	struct memstats_counters total;   /* over the nmatched rows */
 	int track;                        /* live tracking is on: report live memory */
 	int callers;                      /* caller rows may be in it: JSON version 2 */
-	struct memstats_live live;        /* over the nmatched rows; peak_bytes: the process's */
+	struct memstats_live live;        /* over the nmatched heap rows; peak_bytes: the process's */
+	struct memstats_live pool_live;   /* over the nmatched p_alloc rows (pool objects, apart) */
 	memstats_u64 foreign_frees;
 	long pid;
 	const char *program;
@@ -640,6 +650,9 @@ struct realloc_count {
 	int tracked;
 	struct live was;
 };
+/* pool.c: one pool operation (d's op says which) at named row d. */
+void count_pool(struct thread *t, struct memstats_site *d, memstats_u64 size, const void *ptr, const void *pc,
+		const void *ra);
 void count_realloc_begin(struct realloc_count *rc, void *ptr);
 void count_realloc_end(struct memstats_site *s, const struct realloc_count *rc, memstats_u64 size, void *p,
 		       const void *pc, const void *ra);
@@ -688,6 +701,11 @@ PRELOAD_API_ void memstats__preload_unloading(uintptr_t base); /* api.c: dlclose
 /* api.c: whether code at pc is the runtime's (besides libmemstats and the
  * preload library: the libraries it loaded for itself) */
 PRELOAD_API_ int memstats__preload_own(const void *pc);
+
+/* ---- pool.c: a project's own allocator (p_alloc, p_free) ------------------ */
+
+void pool_fork_prepare(void);
+void pool_fork_after(void);
 
 /* ---- ha-aligned.c ---------------------------------------------------------- */
 

@@ -263,6 +263,41 @@ unsigned int registry_number(struct memstats_site *s)
 	return id;
 }
 
+/* The object of loaded site s: the one whose section holds it, or under
+ * which it is listed. Registry held; -1 if none. */
+static ssize_t object_of_site(const struct memstats_site *s)
+{
+	for (size_t i = 0; i < nobjects; i++)
+		if (objects[i].start && s >= objects[i].start && s < objects[i].stop)
+			return (ssize_t)i;
+	for (size_t l = 0; l < nlate; l++)
+		if (late[l].site == s)
+			return (ssize_t)late[l].obj;
+	return -1;
+}
+
+int registry_add_named(struct memstats_site *d, const struct memstats_site *base)
+{
+	struct late_site *more;
+	ssize_t i;
+	int rc = -1;
+
+	registry_lock();
+	i = object_of_site(base);
+	more = grow(late, &cap_late, nlate, sizeof(*late));
+	if (more)
+		late = more;
+	if (more && i >= 0) {
+		late[nlate++] = (struct late_site){ d, (size_t)i };
+		take_kept(&objects[i], d);
+		rc = d->id || give_number(d) ? 0 : -1;
+		if (rc < 0)
+			nlate--;
+	}
+	registry_unlock();
+	return rc;
+}
+
 unsigned int site_id(struct memstats_site *s)
 {
 	unsigned int id = __atomic_load_n(&s->id, __ATOMIC_ACQUIRE);
@@ -422,6 +457,10 @@ static void copy_one(struct memstats_site *s, const char *object, void *arg)
 		*d = *s;
 	else
 		copy_site(d, s, &c->fail);
+	/* pool.c's row of a site of this object: its copy counts on, the row
+	 * itself is found no more (the next object here is another) */
+	if ((s->flags & (MEMSTATS_SITE_NAMED | MEMSTATS_SITE_KEPT)) == MEMSTATS_SITE_NAMED)
+		__atomic_fetch_or(&s->flags, MEMSTATS_SITE_GONE, __ATOMIC_RELAXED);
 	d->flags |= MEMSTATS_SITE_KEPT;
 	if (d->id)
 		by_id[d->id] = d;

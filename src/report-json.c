@@ -142,6 +142,10 @@ void report_json(const struct report *rep, struct writer *w)
 		field_u64(w, ", \"foreign_frees\": ", rep->foreign_frees);
 		fields_json(w, &total, live_fields, nlive_fields);
 		ages_json(w, &rep->live);
+		if (rep->pool_live.blocks || rep->pool_live.bytes) {
+			field_u64(w, ", \"pool_live_blocks\": ", rep->pool_live.blocks);
+			field_u64(w, ", \"pool_live_bytes\": ", rep->pool_live.bytes);
+		}
 	}
 	w_str(w, "}}\n");
 }

@@ -180,18 +180,25 @@ static const char *age_head(size_t b)
 	return heads[b];
 }
 
-static size_t live_columns(struct column *cols)
+/* site, function, api, type (if a listed row has one: a pool's name), the
+ * live counts, the ages */
+static size_t live_columns(struct column *cols, const struct memstats_row *const *rows, size_t nrows)
 {
 	static const struct column fixed[] = {
 		{ "site", 0, site_cell, 0 }, TEXT_COLUMN("function", func), TEXT_COLUMN("api", api),
+		TEXT_COLUMN("type", type),
 		{ "live_blocks", 1, number_cell, offsetof(struct memstats_row, live.blocks) },
 		{ "live_bytes", 1, number_cell, offsetof(struct memstats_row, live.bytes) },
 		{ "peak_bytes", 1, number_cell, offsetof(struct memstats_row, live.peak_bytes) },
 	};
 	size_t n = 0;
+	int typed = 0;
 
+	for (size_t i = 0; i < nrows && !typed; i++)
+		typed = rows[i]->type != NULL;
 	for (size_t i = 0; i < NELEM(fixed); i++)
-		cols[n++] = fixed[i];
+		if (typed || fixed[i].get != text_cell || fixed[i].arg != offsetof(struct memstats_row, type))
+			cols[n++] = fixed[i];
 	for (size_t b = 0; b < MEMSTATS_AGE_BUCKETS; b++)
 		cols[n++] = (struct column){ age_head(b), 1, age_cell, b };
 	return n;
@@ -207,7 +214,15 @@ static void live_summary(const struct report *rep, struct writer *w)
 	w_u64(w, rep->live.peak_bytes);
 	w_str(w, " bytes live at once; ");
 	w_u64(w, rep->foreign_frees);
-	w_str(w, " frees of blocks not allocated by instrumented code\n");
+	w_str(w, " frees of blocks not allocated by instrumented code");
+	if (rep->pool_live.blocks) { /* inside the blocks above, as their pools' */
+		w_str(w, "; pool objects: ");
+		w_u64(w, rep->pool_live.blocks);
+		w_str(w, " live, ");
+		w_u64(w, rep->pool_live.bytes);
+		w_str(w, " bytes");
+	}
+	w_str(w, "\n");
 }
 
 static void live_section(const struct report *rep, struct writer *w)
@@ -228,7 +243,7 @@ static void live_section(const struct report *rep, struct writer *w)
 	if (rep->opt.top && rep->opt.top < n)
 		n = rep->opt.top;
 	if (n)
-		table_write(w, cols, live_columns(cols), live, n, NULL);
+		table_write(w, cols, live_columns(cols, live, n), live, n, NULL);
 	free(live);
 }
 

@@ -64,6 +64,7 @@ void report_prepare(struct report *rep, struct memstats_row *rows, size_t n, con
 
 	memset(&rep->total, 0, sizeof(rep->total));
 	memset(&rep->live, 0, sizeof(rep->live));
+	memset(&rep->pool_live, 0, sizeof(rep->pool_live));
 	rep->track = 0;
 	rep->callers = 0;
 	rep->foreign_frees = 0;
@@ -73,7 +74,8 @@ void report_prepare(struct report *rep, struct memstats_row *rows, size_t n, con
 		if (!matches(&rows[i], opt->match) || (!opt->all && !has_counts(&rows[i])))
 			continue;
 		counters_add(&rep->total, &rows[i].c);
-		live_add(&rep->live, &rows[i].live);
+		/* a live pool object sits in a live heap block of its pool's */
+		live_add(rows[i].op && strcmp(rows[i].op, "p_alloc") == 0 ? &rep->pool_live : &rep->live, &rows[i].live);
 		rows[kept++] = rows[i];
 	}
 	if ((unsigned)opt->sort < NELEM(sort_keys))

@@ -15,6 +15,7 @@ static const char *const op_names[MEMSTATS_OP_COUNT_] = {
 	[MEMSTATS_OP_MALLOC] = "malloc",   [MEMSTATS_OP_CALLOC] = "calloc",
 	[MEMSTATS_OP_REALLOC] = "realloc", [MEMSTATS_OP_FREE] = "free",
 	[MEMSTATS_OP_STRDUP] = "strdup",   [MEMSTATS_OP_STRNDUP] = "strndup",
+	[MEMSTATS_OP_P_ALLOC] = "p_alloc", [MEMSTATS_OP_P_FREE] = "p_free",
 };
 
 static const char *op_name(unsigned int op)

@@ -25,6 +25,7 @@ static void thread_gone(struct thread *t)
 	track_thread_gone(&t->tracker);
 	registry_remove_thread(t);
 	free(t->callers);
+	free(t->pools);
 	free(t);
 }
 

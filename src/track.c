@@ -198,6 +198,8 @@ static void account_alloc(struct tracker *t, const struct live *v)
 	raise_peak(&sl->peak, get(&sl->bytes) + mine_now);
 	if (far(mine_now))
 		flush(sl, sh);
+	if (v->key & POOL_KEY)
+		return; /* the process's heap holds it already, as the pool's block */
 	mine_now = get(&t->bytes) + size;
 	__atomic_store_n(&t->bytes, mine_now, __ATOMIC_RELAXED);
 	raise_peak(&peak_bytes, get(&live_bytes) + mine_now);
@@ -218,6 +220,8 @@ static void account_free(struct tracker *t, const struct live *v)
 	relaxed_add(&sh->bytes, -size);
 	if (far(get(&sh->bytes)))
 		flush(sl, sh);
+	if (v->key & POOL_KEY)
+		return;
 	relaxed_add(&t->bytes, -size);
 	if (far(get(&t->bytes)))
 		flush_process(t);
@@ -328,6 +332,24 @@ void track_free(struct tracker *t, void *p)
 
 	if (!track_take(t, p, &gone))
 		track_foreign();
+}
+
+/* A pool object (pool.c) is live from its p_alloc to its p_free, apart
+ * from heap blocks: the same address is often a live block of the pool's
+ * own malloc too. Its key has the top bit set, which no user address has;
+ * its bytes count at its row, never in the process's live bytes and peak
+ * (the heap block holding it counts there). */
+void track_pool_alloc(struct tracker *t, struct memstats_site *s, const void *p, memstats_u64 size)
+{
+	track_alloc(t, s, (void *)((uintptr_t)p | POOL_KEY), size);
+}
+
+/* An object never seen allocated is no foreign free of the heap's. */
+void track_pool_free(struct tracker *t, const void *p)
+{
+	struct live gone;
+
+	(void)track_take(t, (void *)((uintptr_t)p | POOL_KEY), &gone);
 }
 
 /* ---- reports ------------------------------------------------------------- */

@@ -50,6 +50,8 @@ enum memstats_op {
 	MEMSTATS_OP_FREE,
 	MEMSTATS_OP_STRDUP,
 	MEMSTATS_OP_STRNDUP,
+	MEMSTATS_OP_P_ALLOC,  /* a project's own allocator: memstats_pool_alloc() */
+	MEMSTATS_OP_P_FREE,   /* memstats_pool_free() */
 	MEMSTATS_OP_COUNT_
 };
 
@@ -68,6 +70,8 @@ enum memstats_op {
 #define MEMSTATS_SITE_CALLER 8u     /* flags: the runtime's record of calls by return address */
 #define MEMSTATS_SITE_TAKEN 16u     /* flags: a kept copy a site of a later life took back */
 #define MEMSTATS_SITE_LOST 32u      /* flags: a site the runtime could not register: never numbered */
+#define MEMSTATS_SITE_NAMED 64u     /* flags: the runtime's row of a pool site for one pool name */
+#define MEMSTATS_SITE_GONE 128u     /* flags: such a row whose object was unloaded: found no more */
 
 struct memstats_site {
 	unsigned int magic;
@@ -121,6 +125,12 @@ MEMSTATS_API_ void *memstats_valloc(struct memstats_site *site, memstats_size_t 
 	MEMSTATS_NOTHROW_ __attribute__((malloc, alloc_size(2)));
 MEMSTATS_API_ void *memstats_pvalloc(struct memstats_site *site, memstats_size_t size, const void *ra)
 	MEMSTATS_NOTHROW_ __attribute__((malloc));
+
+/* memstats_pool_alloc() and memstats_pool_free(): one pool operation of
+ * size bytes on object ptr, counted at site (its op says which) in the row
+ * for the pool named name. */
+MEMSTATS_API_ void memstats__pool(struct memstats_site *site, const char *name, memstats_size_t size, const void *ptr,
+				  const void *ra) MEMSTATS_NOTHROW_;
 
 /* The calling thread's counter slots, for the inline counting below: slot[id]
  * belongs to the site numbered id, for ids 1..limit. The runtime keeps limit
@@ -185,6 +195,26 @@ static __inline__ void memstats_count_(struct memstats_counters *c, memstats_u64
 	else if (failed)
 		memstats_add_(&c->failed, 1);
 }
+
+/* A project's own allocator (a pool, an arena, a slab) calls these in its
+ * allocation and release paths, never at its callers: a site like the
+ * others at that line (or at its callers' lines when its function is a
+ * declared wrapper), one row per pool name (evaluated at each call, copied
+ * by memstats, in "type"); bytes, alloc_bytes and free_bytes are the size
+ * given; a NULL ptr from p_alloc is a failure, a NULL one to p_free no
+ * call. With MEMSTATS_DISABLE they count nothing and still evaluate each
+ * argument once. */
+#ifdef MEMSTATS_DISABLE
+#define memstats_pool_alloc(name, size, ptr) ((void)(name), (void)(size), (void)(ptr))
+#define memstats_pool_free(name, size, ptr) ((void)(name), (void)(size), (void)(ptr))
+#else
+#define memstats_pool_alloc(name, size, ptr)                                                         \
+	memstats__pool(MEMSTATS_SITE_(MEMSTATS_OP_P_ALLOC, "memstats_pool_alloc", MEMSTATS_NULL_), (name), \
+		       MEMSTATS_CAST_(memstats_size_t, size), (ptr), MEMSTATS_RA_)
+#define memstats_pool_free(name, size, ptr)                                                          \
+	memstats__pool(MEMSTATS_SITE_(MEMSTATS_OP_P_FREE, "memstats_pool_free", MEMSTATS_NULL_), (name),   \
+		       MEMSTATS_CAST_(memstats_size_t, size), (ptr), MEMSTATS_RA_)
+#endif
 
 #ifdef MEMSTATS_DISABLE
 #define ha_aligned_alloc_typed(n, type) MEMSTATS_CAST_(type *, \
