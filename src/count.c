@@ -159,32 +159,9 @@ void count_realloc_end(struct memstats_site *s, const struct realloc_count *rc, 
 	count_realloc_at(t, record_for(t, s, pc, ra), rc, size, p);
 }
 
-/* ---- a project's own allocator (pool.c) ------------------------------------ */
-
-/* One pool operation at row d (a named row): size is the object's bytes,
- * given; a pool object is tracked apart from heap blocks. */
-void count_pool(struct thread *t, struct memstats_site *d, memstats_u64 size, const void *ptr, const void *pc,
-		const void *ra)
+struct memstats_site *count_record(struct thread *t, struct memstats_site *s, const void *pc, const void *ra)
 {
-	struct memstats_site *r = record_for(t, d, pc, ra);
-	struct memstats_counters *c = slot_of(t, r);
-	int alloc = d->op == MEMSTATS_OP_P_ALLOC;
-
-	if (c) {
-		relaxed_add(&c->calls, 1);
-		if (!alloc)
-			relaxed_add(&c->free_bytes, size);
-		else if (relaxed_add(&c->bytes, size), ptr)
-			relaxed_add(&c->alloc_bytes, size);
-		else
-			relaxed_add(&c->failed, 1);
-	}
-	if (!track_on || !ptr || !t)
-		return;
-	if (alloc && r)
-		track_pool_alloc(&t->tracker, r, ptr, size);
-	else if (!alloc)
-		track_pool_free(&t->tracker, ptr);
+	return record_for(t, s, pc, ra);
 }
 
 /* ---- the preload library's calls ----------------------------------------- */

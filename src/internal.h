@@ -255,6 +255,7 @@ void registry_add_section(struct memstats_site *start, struct memstats_site *sto
 /* The object holding anchor is being unloaded (or the program exits).
  * Returns its base, or 0 (the executable, never unloaded). */
 uintptr_t registry_unload(const void *anchor);
+extern unsigned int registry_unloads;    /* objects unloaded so far (relaxed reads) */
 /* A C++ record's description (memstats__describe). */
 void registry_describe(struct memstats_site *s, const char *file, unsigned int line, const char *func,
 		       unsigned int op, const char *api, const char *type);
@@ -650,9 +651,9 @@ struct realloc_count {
 	int tracked;
 	struct live was;
 };
-/* pool.c: one pool operation (d's op says which) at named row d. */
-void count_pool(struct thread *t, struct memstats_site *d, memstats_u64 size, const void *ptr, const void *pc,
-		const void *ra);
+/* The record that counts a call at site s (s, or its caller's record when
+ * s is in a declared wrapper): for pool.c, which counts its own calls. */
+struct memstats_site *count_record(struct thread *t, struct memstats_site *s, const void *pc, const void *ra);
 void count_realloc_begin(struct realloc_count *rc, void *ptr);
 void count_realloc_end(struct memstats_site *s, const struct realloc_count *rc, memstats_u64 size, void *p,
 		       const void *pc, const void *ra);

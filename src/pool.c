@@ -13,10 +13,15 @@
  *
  * Rows are found by the site and the name's text: a thread keeps the
  * rows it used last by (site, name pointer), checked against the text on
- * every hit (a buffer may hold another name by now); the rest go through a
- * table read without a lock (entries are written once and published) and
- * added to under pool_lock.
+ * every hit (a buffer may hold another name by now) unless the name is in
+ * read-only memory (a string literal: pool->name, mostly), which is told
+ * once when the entry is made and holds until an object is unloaded; the
+ * rest go through a table read without a lock (entries are written once
+ * and published) and added to under pool_lock. A hit is counted here,
+ * inline: it is a pool's hot path.
  */
+#define _GNU_SOURCE
+#include <link.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +41,8 @@ struct pool_cache {
 	const struct memstats_site *base;
 	const char *name;
 	struct memstats_site *row;
+	unsigned int unloads;             /* registry_unloads when made */
+	int constant;                     /* name is in read-only memory */
 };
 
 #define BUCKETS 1024
@@ -96,11 +103,50 @@ fail:
 	return NULL;
 }
 
-static __attribute__((noinline)) struct memstats_site *row_slow(struct pool_cache *hot, struct memstats_site *base,
+static inline size_t cache_slot(const struct memstats_site *base, const char *name)
+{
+	return ((uintptr_t)base ^ (uintptr_t)name) / 8 % POOL_CACHE;
+}
+
+struct where {
+	uintptr_t addr;
+	int read_only;
+};
+
+static int segment_of(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct where *w = arg;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+
+		if (ph->p_type == PT_LOAD && w->addr >= lo && w->addr < lo + ph->p_memsz) {
+			w->read_only = !(ph->p_flags & PF_W);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Whether the string at name lies in a loaded object's read-only segment
+ * (and cannot hold another name later). */
+static int read_only(const char *name)
+{
+	struct where w = { (uintptr_t)name, 0 };
+
+	dl_iterate_phdr(segment_of, &w);
+	return w.read_only && (w.addr = (uintptr_t)name + strlen(name), w.read_only = 0,
+			       dl_iterate_phdr(segment_of, &w), w.read_only);
+}
+
+static __attribute__((noinline)) struct memstats_site *row_slow(struct thread *t, struct memstats_site *base,
 								const char *name)
 {
 	uint64_t h = hash_of(base, name);
 	struct named *n = find(base, name, h);
+	unsigned int unloads = relaxed_get(&registry_unloads);
 
 	if (!n) {
 		pthread_mutex_lock(&pool_lock);
@@ -108,36 +154,110 @@ static __attribute__((noinline)) struct memstats_site *row_slow(struct pool_cach
 			n = add(base, name, h);
 		pthread_mutex_unlock(&pool_lock);
 	}
-	if (n && hot)
-		*hot = (struct pool_cache){ base, name, &n->site };
+	if (n && t && (t->pools || (t->pools = calloc(POOL_CACHE, sizeof(*t->pools)))))
+		t->pools[cache_slot(base, name)] = (struct pool_cache){ base, name, &n->site, unloads, read_only(name) };
 	return n ? &n->site : NULL;
 }
 
-/* The row of site base for the pool called name; NULL if out of memory. */
-static struct memstats_site *row_of(struct thread *t, struct memstats_site *base, const char *name)
+static inline int same_text(const char *a, const char *b)
 {
-	struct pool_cache *hot = NULL;
-
-	if (t && (t->pools || (t->pools = calloc(POOL_CACHE, sizeof(*t->pools))))) {
-		hot = &t->pools[((uintptr_t)base ^ (uintptr_t)name) / 8 % POOL_CACHE];
-		if (hot->base == base && hot->name == name && !(relaxed_get(&hot->row->flags) & MEMSTATS_SITE_GONE) &&
-		    strcmp(hot->row->type, name) == 0)
-			return hot->row;
-	}
-	return row_slow(hot, base, name);
+	while (*a == *b && *a)
+		a++, b++;
+	return *a == *b;
 }
 
-void memstats__pool(struct memstats_site *site, const char *name, memstats_size_t size, const void *ptr,
-		    const void *ra)
+/* The row of site base for the pool called name; NULL if out of memory. */
+static inline struct memstats_site *row_of(struct thread *t, struct memstats_site *base, const char *name)
+{
+	const struct pool_cache *hot = t && t->pools ? &t->pools[cache_slot(base, name)] : NULL;
+
+	if (__builtin_expect(hot && hot->base == base && hot->name == name &&
+			     hot->unloads == relaxed_get(&registry_unloads) &&
+			     (hot->constant || same_text(hot->row->type, name)), 1))
+		return hot->row;
+	return row_slow(t, base, name);
+}
+
+/* One pool operation at row d: size is the object's bytes, as given; a
+ * pool object is tracked apart from the heap's blocks. */
+static inline void count_at(struct thread *t, struct memstats_site *d, memstats_u64 size, const void *ptr,
+			    const void *pc, const void *ra)
+{
+	/* a row knows from its making whether its site is in a wrapper */
+	struct memstats_site *r = __builtin_expect(!(relaxed_get(&d->flags) & MEMSTATS_SITE_WRAPPED), 1)
+					  ? d : count_record(t, d, pc, ra);
+	struct memstats_counters *c = r ? counters_slot(&t->slots, r) : NULL;
+	int alloc = d->op == MEMSTATS_OP_P_ALLOC;
+
+	if (c) {
+		relaxed_add(&c->calls, 1);
+		if (!alloc)
+			relaxed_add(&c->free_bytes, size);
+		else if (relaxed_add(&c->bytes, size), ptr)
+			relaxed_add(&c->alloc_bytes, size);
+		else
+			relaxed_add(&c->failed, 1);
+	}
+	if (__builtin_expect(!track_on, 1) || !ptr || !r)
+		return;
+	if (alloc)
+		track_pool_alloc(&t->tracker, r, ptr, size);
+	else
+		track_pool_free(&t->tracker, ptr);
+}
+
+/* The whole way: start-up, the thread's state, the row's lookup or
+ * making, a wrapped row's caller, tracking. */
+static __attribute__((noinline)) void pool_slow(struct memstats_site *site, const char *name, memstats_u64 size,
+						const void *ptr, const void *pc, const void *ra)
 {
 	struct memstats_site *row;
 	struct thread *t;
 
+	runtime_enter();
+	if (!(t = thread_get()))
+		return;
+	row = row_of(t, site, name);
+	if (row)
+		count_at(t, row, size, ptr, pc, ra);
+}
+
+/* A pool's hot path: a row this thread used last for this site and name,
+ * not in a wrapper, not tracked, with a slot: a leaf that adds to the
+ * slot. Anything else is pool_slow()'s. */
+void memstats__pool(struct memstats_site *site, const char *name, memstats_size_t size, const void *ptr,
+		    const void *ra)
+{
+	struct thread *t = thread_mine;
+	const struct pool_cache *hot;
+	struct memstats_counters *c;
+	unsigned int id;
+
 	if (site->op == MEMSTATS_OP_P_FREE && !ptr)
 		return; /* as free(NULL): no call */
-	runtime_enter();
-	t = thread_get();
-	row = row_of(t, site, name ? name : "(null)");
-	if (row)
-		count_pool(t, row, size, ptr, __builtin_return_address(0), ra);
+	if (!name)
+		name = "(null)";
+	if (__builtin_expect(!t || !t->pools || track_on, 0))
+		goto slow;
+	hot = &t->pools[cache_slot(site, name)];
+	if (__builtin_expect(hot->base != site || hot->name != name || hot->unloads != relaxed_get(&registry_unloads) ||
+			     (!hot->constant && !same_text(hot->row->type, name)), 0))
+		goto slow;
+	id = relaxed_get(&hot->row->id);
+	if (__builtin_expect((relaxed_get(&hot->row->flags) & MEMSTATS_SITE_WRAPPED) || !id || id >= t->slots.cap, 0))
+		goto slow;
+	c = &t->slots.c[id];
+	relaxed_add(&c->calls, 1);
+	if (site->op == MEMSTATS_OP_P_FREE) {
+		relaxed_add(&c->free_bytes, size);
+	} else {
+		relaxed_add(&c->bytes, size);
+		if (ptr)
+			relaxed_add(&c->alloc_bytes, size);
+		else
+			relaxed_add(&c->failed, 1);
+	}
+	return;
+slow:
+	pool_slow(site, name, size, ptr, __builtin_return_address(0), ra);
 }

@@ -477,6 +477,7 @@ static void forget_one(struct memstats_site *s, const char *object, void *arg)
 }
 
 static int lost_at_unload;
+unsigned int registry_unloads;
 
 /* Replaces object i's sites, in its section and listed, and those kept
  * from earlier lives, by one sorted copy that owns its strings. On failure
@@ -539,6 +540,7 @@ uintptr_t registry_unload(const void *anchor)
 			break;
 		}
 	}
+	__atomic_fetch_add(&registry_unloads, 1, __ATOMIC_RELEASE); /* what was there may be another's now */
 	registry_unlock();
 	if (__atomic_exchange_n(&lost_at_unload, 0, __ATOMIC_RELAXED))
 		warnf_fd(2, "memstats: out of memory: the sites of an unloaded object are lost\n");

@@ -65,6 +65,52 @@ static void wrapped(long n)
 	}
 }
 
+/* pool: a free-list pool's hits (no malloc once warm), as a server's pool
+ * of buffers: with memstats its get and put say memstats_pool_alloc and
+ * memstats_pool_free; the plain build has them as nothing. */
+#ifndef memstats_pool_alloc
+#define memstats_pool_alloc(name, size, ptr) ((void)(name), (void)(size), (void)(ptr))
+#define memstats_pool_free(name, size, ptr) ((void)(name), (void)(size), (void)(ptr))
+#endif
+struct bench_pool {
+	const char *name;
+	size_t size;
+	void *free_list;
+};
+
+__attribute__((noinline)) void *bench_pool_get(struct bench_pool *p)
+{
+	void *o = p->free_list;
+
+	if (o)
+		p->free_list = *(void **)o;
+	else if (!(o = malloc(p->size)))
+		abort();
+	memstats_pool_alloc(p->name, p->size, o);
+	return o;
+}
+
+__attribute__((noinline)) void bench_pool_put(struct bench_pool *p, void *o)
+{
+	memstats_pool_free(p->name, p->size, o);
+	*(void **)o = p->free_list;
+	p->free_list = o;
+}
+
+static void pool(long n)
+{
+	static struct bench_pool buffers = { "buffer", 64, NULL };
+	void *o[4];
+
+	for (long i = 0; i < n; i++) {
+		for (int k = 0; k < 4; k++)
+			o[k] = bench_pool_get(&buffers);
+		sink = o[i & 3];
+		for (int k = 0; k < 4; k++)
+			bench_pool_put(&buffers, o[k]);
+	}
+}
+
 /* ring: 1024 live blocks of 16..4096 bytes, each replaced in turn */
 static void ring(long n)
 {
@@ -168,6 +214,7 @@ static const struct {
 	{ "threads", threads, 30000000 },
 	{ "realistic", realistic, 1000000 },
 	{ "realloc", grow, 300000 },
+	{ "pool", pool, 15000000 },
 };
 
 int main(int argc, char **argv)
@@ -182,6 +229,6 @@ int main(int argc, char **argv)
 			return 0;
 		}
 	}
-	fprintf(stderr, "usage: %s tight|wrapped|ring|threads|realistic|realloc [ITERATIONS]\n", argv[0]);
+	fprintf(stderr, "usage: %s tight|wrapped|ring|threads|realistic|realloc|pool [ITERATIONS]\n", argv[0]);
 	return 2;
 }

@@ -12,7 +12,7 @@
 set -eu
 dir=$1 runs=${2:-5}
 shift $(( $# >= 2 ? 2 : 1 ))
-workloads=${*:-tight wrapped ring threads realistic realloc}
+workloads=${*:-tight wrapped ring threads realistic realloc pool}
 preload=${PRELOAD:-}
 export MEMSTATS_OUTPUT=off
 

@@ -326,5 +326,25 @@ else
 	ko "an object that allocates nothing links and runs without libmemstats"
 fi
 
+# -DMEMSTATS_DISABLE: the pool calls compile, count nothing and evaluate
+# each argument once (no library needed: they call nothing).
+cat >"$T/pooloff.c" <<'EOF'
+static int n;
+static const char *name(void) { n++; return "p"; }
+int main(void)
+{
+	int x, size = 8;
+	memstats_pool_alloc(name(), size++, (n++, &x));
+	memstats_pool_free(name(), size++, (n++, &x));
+	return n == 4 && size == 10 ? 0 : 1;
+}
+EOF
+if $CC $INC -include memstats.h -DMEMSTATS_DISABLE -Wall -Wextra -Werror "$T/pooloff.c" -o "$T/pooloff" >"$T/log" 2>&1 &&
+	"$T/pooloff" >>"$T/log" 2>&1; then
+	ok "MEMSTATS_DISABLE: pool calls evaluate each argument once, need no library"
+else
+	ko "MEMSTATS_DISABLE: pool calls evaluate each argument once, need no library"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

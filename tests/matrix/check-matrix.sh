@@ -285,5 +285,19 @@ else
 	skip "CC=memstats-cc: autotools (autoconf, automake or libtool not installed)"
 fi
 
+# contrib/pool-example: a pool counted as p_alloc/p_free, its leak found.
+rm -rf "$T/pool" && cp -r contrib/pool-example "$T/pool"
+if (cd "$T/pool" && make CC="$MCC" && MEMSTATS_TRACK=1 MEMSTATS_FORMAT=json MEMSTATS_OUTPUT="$T/pool.json" ./server) \
+	>"$T/log" 2>&1 && python3 -c "
+import json, sys
+j = json.load(open(sys.argv[1]))
+s = [r for r in j['sites'] if r['op'] == 'p_alloc' and r['type'] == 'session']
+assert len(s) == 1 and s[0]['calls'] == 1000 and s[0]['live_blocks'] == 1 and s[0]['live_bytes'] == 1024, j
+assert j['totals']['pool_live_blocks'] == 1, j" "$T/pool.json" >>"$T/log" 2>&1; then
+	ok "contrib/pool-example: p_alloc rows per pool, the leaked session live"
+else
+	ko "contrib/pool-example: p_alloc rows per pool, the leaked session live"
+fi
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
