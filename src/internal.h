@@ -229,9 +229,10 @@ extern struct config config;
 
 typedef char *(*getenv_fn)(const char *name);
 
-/* Fills *cfg from the environment through get (secure_getenv in the
- * runtime). A bad value writes one line naming it to warn_fd (if >= 0) and
- * leaves the default. Returns the number of bad values. */
+/* Fills *cfg from the file MEMSTATS_CONFIG names, then the environment
+ * over it, through get (secure_getenv in the runtime: a setuid program reads
+ * neither). A bad value or line writes one line naming it to warn_fd (if
+ * >= 0) and leaves what was there. Returns the number of bad values. */
 int config_parse(struct config *cfg, getenv_fn get, int warn_fd);
 
 /* ---- wrappers.c: the program's allocator wrappers, by name ---------------- */

@@ -1,10 +1,13 @@
-/* options.c - the settings, read once at start-up: the MEMSTATS_* environment,
- * one table row per setting (its name, how its value is read, where it
- * goes). A bad value is never fatal: one line names the variable and the
- * value, and the default stays. An empty variable is an unset one.
+/* options.c - the settings, read once at start-up: the file MEMSTATS_CONFIG
+ * names, then the MEMSTATS_* environment over it, one table row per setting
+ * (its name, how its value is read, where it goes). A bad value is never
+ * fatal: one line names the variable (or the file and line) and the value,
+ * and what was there stays. An empty variable is an unset one.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +81,21 @@ static int parse_list(const struct option *o, const char *val, struct config *cf
 	if (strlen(val) >= o->size)
 		return -1;
 	strcpy(field(o, cfg), val);
+	return 0;
+}
+
+/* The same, one more line of the file: added to the list. */
+static int append_list(const struct option *o, const char *val, struct config *cfg, const char **expected)
+{
+	char *list = field(o, cfg);
+	size_t len = strlen(list);
+
+	if (!len)
+		return parse_list(o, val, cfg, expected);
+	if (len + 1 + strlen(val) >= o->size)
+		return -1;
+	list[len] = ',';
+	strcpy(list + len + 1, val);
 	return 0;
 }
 
@@ -283,12 +301,126 @@ static int read_option(const struct option *o, getenv_fn get, struct config *cfg
 	return 1;
 }
 
+/* ---- the file (MEMSTATS_CONFIG) ------------------------------------------ */
+
+static const struct option *option_named(const char *name)
+{
+	for (size_t i = 0; i < NELEM(options); i++)
+		if (strcasecmp(options[i].name, name) == 0)
+			return &options[i];
+	return NULL;
+}
+
+static char *trim(char *s)
+{
+	char *end = s + strlen(s);
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		*--end = '\0';
+	return s;
+}
+
+/* One line of the file: "name = value", a comment or blank; 0, or 1 if it
+ * was bad (warned, skipped). */
+static int file_line(const char *path, unsigned int no, char *line, struct config *cfg, int fd)
+{
+	char *eq, *name, *val, shown[120];
+	const char *expected;
+	const struct option *o;
+
+	line = trim(line);
+	if (!*line || *line == '#')
+		return 0;
+	if (!(eq = strchr(line, '='))) {
+		printable(shown, sizeof(shown), line);
+		warnf_fd(fd, "memstats: %s:%u: ignoring \"%s\": expected name = value\n", path, no, shown);
+		return 1;
+	}
+	*eq = '\0';
+	name = trim(line);
+	val = trim(eq + 1);
+	if (!(o = option_named(name)) || strcasecmp(name, "config") == 0) {
+		printable(shown, sizeof(shown), name);
+		warnf_fd(fd, "memstats: %s:%u: ignoring unknown setting \"%s\"\n", path, no, shown);
+		return 1;
+	}
+	expected = o->expected;
+	if (*val && (o->parse == parse_list ? append_list(o, val, cfg, &expected) : o->parse(o, val, cfg, &expected)) == 0)
+		return 0;
+	if (!*val)
+		expected = "a value after '='";
+	printable(shown, sizeof(shown), val);
+	for (char *c = name; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	warnf_fd(fd, "memstats: %s:%u: ignoring %s = \"%s\": expected %s\n", path, no, name, shown, expected);
+	return 1;
+}
+
+/* Every line of the file at path, read without stdio (nothing of the
+ * runtime's start-up allocates through the program's malloc). The number
+ * of bad lines; an unreadable file is one. */
+static int read_file(const char *path, struct config *cfg, int fd)
+{
+	static char line[8192];
+	char buf[4096];
+	size_t len = 0;
+	unsigned int no = 1;
+	int in = open(path, O_RDONLY | O_CLOEXEC), nbad = 0, too_long = 0;
+	ssize_t n;
+
+	if (in < 0) {
+		warnf_fd(fd, "memstats: cannot read MEMSTATS_CONFIG %s: %s; using the environment and defaults\n", path,
+			 strerror(errno));
+		return 1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			warnf_fd(fd, "memstats: cannot read MEMSTATS_CONFIG %s: %s\n", path, strerror(errno));
+			nbad++;
+			break;
+		}
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] != '\n') {
+				if (len + 1 < sizeof(line))
+					line[len++] = buf[i];
+				else
+					too_long = 1;
+				continue;
+			}
+			line[len] = '\0';
+			if (too_long) {
+				warnf_fd(fd, "memstats: %s:%u: ignoring a line longer than %zu bytes\n", path, no,
+					 sizeof(line) - 1);
+				nbad++;
+			} else {
+				nbad += file_line(path, no, line, cfg, fd);
+			}
+			no++;
+			len = 0;
+			too_long = 0;
+		}
+	}
+	if (len && !too_long) { /* the last line without its newline */
+		line[len] = '\0';
+		nbad += file_line(path, no, line, cfg, fd);
+	}
+	close(in);
+	return nbad;
+}
+
 int config_parse(struct config *cfg, getenv_fn get, int fd)
 {
+	const char *file = get("MEMSTATS_CONFIG");
 	int nbad = 0;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->output = OUTPUT_STDERR;
+	if (file && *file)
+		nbad += read_file(file, cfg, fd);
 	for (size_t i = 0; i < NELEM(options); i++)
 		nbad += read_option(&options[i], get, cfg, fd);
 	return nbad;

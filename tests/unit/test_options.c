@@ -1,4 +1,5 @@
-/* test_options.c - config_parse(): the MEMSTATS_* environment. */
+/* test_options.c - config_parse(): the MEMSTATS_* environment and the
+ * MEMSTATS_CONFIG file under it. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <limits.h>
@@ -720,6 +721,176 @@ START_TEST(test_no_warn_fd_writes_nothing)
 }
 END_TEST
 
+/* ---- MEMSTATS_CONFIG ---------------------------------------------------- */
+
+static char conf_dir[256], conf_path[300], conf_var[320];
+
+/* A config file holding text, and the environment variable naming it. */
+static const char *config_file(const char *text)
+{
+	FILE *f;
+
+	snprintf(conf_dir, sizeof(conf_dir), "/tmp/memstats-conf-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(conf_dir));
+	snprintf(conf_path, sizeof(conf_path), "%s/ms.conf", conf_dir);
+	snprintf(conf_var, sizeof(conf_var), "MEMSTATS_CONFIG=%s", conf_path);
+	ck_assert_ptr_nonnull(f = fopen(conf_path, "w"));
+	fputs(text, f);
+	fclose(f);
+	return conf_var;
+}
+
+static void config_gone(void)
+{
+	unlink(conf_path);
+	rmdir(conf_dir);
+}
+
+START_TEST(test_config_every_setting)
+{
+	const char *env[] = { config_file("# memstats settings\n\n"
+					  "output = /tmp/r.%p.json\n"
+					  "  format=json  \n"
+					  "sort = calls\r\n"
+					  "top = 7\n"
+					  "match = lib\n"
+					  "all = yes\n"
+					  "track = 1\n"
+					  "interval = 30\n"
+					  "signal = USR2\n"
+					  "wrappers = xmalloc\n"
+					  "wrappers = xfree, xstrdup\n"
+					  "\t# indented comment\n"
+					  "TOP = 8"), /* names in any case; the last line without its newline */
+			      NULL };
+	struct config cfg;
+	char *warnings;
+
+	ck_assert_int_eq(parse(env, &cfg, &warnings), 0);
+	ck_assert_str_eq(warnings, "");
+	ck_assert_int_eq(cfg.output, OUTPUT_PATH);
+	ck_assert_str_eq(cfg.path, "/tmp/r.%p.json");
+	ck_assert_int_eq(cfg.report.format, MEMSTATS_FORMAT_JSON);
+	ck_assert_int_eq(cfg.report.sort, MEMSTATS_SORT_CALLS);
+	ck_assert_uint_eq(cfg.report.top, 8);
+	ck_assert_str_eq(cfg.report.match, "lib");
+	ck_assert_int_eq(cfg.report.all, 1);
+	ck_assert_int_eq(cfg.track, 1);
+	ck_assert_uint_eq(cfg.interval, 30);
+	ck_assert_int_eq(cfg.signal, SIGUSR2);
+	ck_assert_str_eq(cfg.wrappers, "xmalloc,xfree, xstrdup");
+	free(warnings);
+	config_gone();
+}
+END_TEST
+
+START_TEST(test_config_environment_wins)
+{
+	const char *env[] = { config_file("format = json\nsort = calls\nwrappers = a\nwrappers = b\n"),
+			      "MEMSTATS_FORMAT=csv", "MEMSTATS_WRAPPERS=c", "MEMSTATS_SORT=nonsense", NULL };
+	struct config cfg;
+	char *warnings;
+
+	ck_assert_int_eq(parse(env, &cfg, &warnings), 1);
+	ck_assert_int_eq(cfg.report.format, MEMSTATS_FORMAT_CSV);
+	ck_assert_str_eq(cfg.wrappers, "c");
+	/* a bad variable leaves what the file said */
+	ck_assert_int_eq(cfg.report.sort, MEMSTATS_SORT_CALLS);
+	check_one_warning(warnings, "MEMSTATS_SORT", "nonsense");
+	free(warnings);
+	config_gone();
+}
+END_TEST
+
+/* Each bad line: one warning naming the file and its line; the others apply. */
+START_TEST(test_config_bad_lines)
+{
+	const char *env[] = { config_file("format = json\n"
+					  "this line is nonsense\n"
+					  "top = minus-three\n"
+					  "colour = blue\n"
+					  "config = /etc/other.conf\n"
+					  "sort =\n"
+					  "sort = site\n"),
+			      NULL };
+	struct config cfg;
+	char *warnings, want[400], buf[600];
+
+	ck_assert_int_eq(parse(env, &cfg, &warnings), 5);
+	ck_assert_uint_eq(count_lines(warnings), 5);
+	ck_assert_int_eq(cfg.report.format, MEMSTATS_FORMAT_JSON);
+	ck_assert_int_eq(cfg.report.sort, MEMSTATS_SORT_SITE);
+	ck_assert_uint_eq(cfg.report.top, 0);
+	for (int line = 2; line <= 6; line++) {
+		snprintf(want, sizeof(want), "%s:%d: ", conf_path, line);
+		ck_assert_msg(strstr(warnings, want), "no warning for line %d: %s", line, warnings);
+	}
+	ck_assert_ptr_nonnull(strstr(line_naming(warnings, ":3: ", buf, sizeof(buf)), "top = \"minus-three\""));
+	ck_assert_ptr_nonnull(strstr(line_naming(warnings, ":4: ", buf, sizeof(buf)), "\"colour\""));
+	free(warnings);
+	config_gone();
+}
+END_TEST
+
+START_TEST(test_config_unreadable)
+{
+	static const char *const env[] = { "MEMSTATS_CONFIG=/nonexistent/memstats.conf", "MEMSTATS_FORMAT=csv", NULL };
+	struct config cfg;
+	char *warnings;
+
+	ck_assert_int_eq(parse(env, &cfg, &warnings), 1);
+	ck_assert_uint_eq(count_lines(warnings), 1);
+	ck_assert_ptr_nonnull(strstr(warnings, "/nonexistent/memstats.conf"));
+	ck_assert_int_eq(cfg.report.format, MEMSTATS_FORMAT_CSV);
+	ck_assert_int_eq(cfg.output, OUTPUT_STDERR);
+	free(warnings);
+}
+END_TEST
+
+/* A setuid program's secure_getenv() gives no MEMSTATS_CONFIG: not read. */
+static char *no_config_getenv(const char *name)
+{
+	return strcmp(name, "MEMSTATS_CONFIG") == 0 ? NULL : fake_getenv(name);
+}
+
+START_TEST(test_config_not_read_when_hidden)
+{
+	const char *env[] = { config_file("format = json\n"), NULL };
+	struct config cfg;
+	int fd = mem_fd();
+	char *warnings;
+
+	fake_env = env;
+	ck_assert_int_eq(config_parse(&cfg, no_config_getenv, fd), 0);
+	warnings = fd_contents(fd, NULL);
+	ck_assert_str_eq(warnings, "");
+	check_defaults(&cfg);
+	close(fd);
+	free(warnings);
+	config_gone();
+}
+END_TEST
+
+START_TEST(test_config_long_line)
+{
+	char *text = malloc(10000);
+	struct config cfg;
+	char *warnings;
+
+	memset(text, 'x', 9000);
+	strcpy(text + 9000, "\nformat = csv\n");
+	const char *env[] = { config_file(text), NULL };
+
+	ck_assert_int_eq(parse(env, &cfg, &warnings), 1);
+	ck_assert_uint_eq(count_lines(warnings), 1);
+	ck_assert_ptr_nonnull(strstr(warnings, ":1: "));
+	ck_assert_int_eq(cfg.report.format, MEMSTATS_FORMAT_CSV);
+	free(warnings);
+	free(text);
+	config_gone();
+}
+END_TEST
+
 Suite *suite_options(void)
 {
 	Suite *s = suite_create("options");
@@ -755,6 +926,12 @@ Suite *suite_options(void)
 	tcase_add_loop_test(tc, test_signal_bad, 0, (int)(sizeof(bad_signals) / sizeof(bad_signals[0])));
 	tcase_add_test(tc, test_every_variable_at_once);
 	tcase_add_test(tc, test_no_warn_fd_writes_nothing);
+	tcase_add_test(tc, test_config_every_setting);
+	tcase_add_test(tc, test_config_environment_wins);
+	tcase_add_test(tc, test_config_bad_lines);
+	tcase_add_test(tc, test_config_unreadable);
+	tcase_add_test(tc, test_config_not_read_when_hidden);
+	tcase_add_test(tc, test_config_long_line);
 	suite_add_tcase(s, tc);
 	return s;
 }
