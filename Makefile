@@ -40,7 +40,7 @@ CHECK_LIBS   = $(shell pkg-config --libs check)
 PRELOAD    := $(B)/libmemstats-preload.so
 CLI        := $(B)/memstats
 
-.PHONY: all check check-unit check-integration check-header check-exports check-deps check-sanitize check-matrix bench demo install uninstall clean deps FORCE
+.PHONY: all build-deps check check-unit check-integration check-header check-exports check-deps check-sanitize check-matrix bench demo install uninstall clean deps FORCE
 all: $(B)/libmemstats.a $(B)/libmemstats.so $(B)/memstats.pc $(PRELOAD) $(CLI)
 ifeq ($(wildcard /usr/include/elfutils/libdwfl.h),)
 	@echo "note: built without elfutils' libdw headers (Debian libdw-dev): caller rows will have no file or line"
@@ -91,9 +91,12 @@ $(PRELOAD): src/preload/preload.c src/internal.h include/memstats.h $(B)/libmems
 		$< -o $@ -L$(B) -lmemstats -Wl,-rpath,'$$ORIGIN' -ldl
 
 # The memstats command, also memstats-cc and memstats-c++ (by its name).
-$(CLI): $(wildcard src/cli/*.c) src/cli/cli.h $(B)/flags
+# It reads reports with jansson and gzips with zlib (Debian libjansson-dev,
+# zlib1g-dev): scripts/install-deps.sh build installs them as root, or says
+# what to install.
+$(CLI): $(wildcard src/cli/*.c) src/cli/cli.h $(B)/flags | build-deps
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Wshadow -DMEMSTATS_LIBDIR='"$(LIBDIR)"' \
-		-DMEMSTATS_INCLUDEDIR='"$(INCLUDEDIR)"' $(filter %.c,$^) -o $@
+		-DMEMSTATS_INCLUDEDIR='"$(INCLUDEDIR)"' $(filter %.c,$^) -o $@ -ljansson -lz
 	ln -sf memstats $(B)/memstats-cc
 	ln -sf memstats $(B)/memstats-c++
 
@@ -134,10 +137,15 @@ uninstall:
 deps:
 	@scripts/install-deps.sh
 
+# What the memstats command needs to build (jansson, zlib).
+build-deps:
+	@scripts/install-deps.sh build
+
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 ITEST_SRCS  := $(wildcard tests/integration/test_*.c)
 ITESTS      := $(ITEST_SRCS:tests/integration/%.c=$(B)/tests/%) $(B)/tests/static_basic $(B)/tests/static_report \
-	       $(B)/tests/static_names $(B)/tests/test_cxx $(B)/tests/test_preload $(B)/tests/test_cc
+	       $(B)/tests/static_names $(B)/tests/test_cxx $(B)/tests/test_preload $(B)/tests/test_cc \
+	       $(B)/tests/test_cli
 
 # C++ tests use the C compiler's sibling: clang++ with clang, else $(CXX).
 TEST_CXX    := $(if $(findstring clang,$(notdir $(CC))),$(subst clang,clang++,$(CC)),$(CXX))
@@ -231,6 +239,16 @@ $(B)/tests/test_preload: tests/preload/test_preload.c tests/integration/itest.h 
 		$(B)/flags | deps
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -Iinclude -DMEMSTATS_DISABLE $(CHECK_CFLAGS) \
 		-DBUILD='"$(abspath $(B))"' $< -o $@ $(INSTR_LIBS) -ldl $(CHECK_LIBS)
+
+# The memstats command's report commands, on reports written by the test
+# and one of a real program.
+$(B)/tests/cli_prog: tests/cli/prog.c $(B)/libmemstats.so $(B)/flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(INSTR_CFLAGS) $< -o $@ $(INSTR_LIBS)
+
+$(B)/tests/test_cli: tests/cli/test_cli.c $(CLI) $(B)/tests/cli_prog $(B)/flags | deps
+	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(CHECK_CFLAGS) -DBUILD='"$(abspath $(B))"' $< -o $@ \
+		$(CHECK_LIBS) -lz
 
 # memstats-cc and memstats-c++, driving $(CC) and its C++ sibling.
 $(B)/tests/test_cc: tests/cc/test_cc.c tests/cc/fake-cc.sh $(CLI) $(B)/libmemstats.so $(B)/libmemstats.a $(B)/flags | deps

@@ -1,6 +1,8 @@
 /* memstats.c - the memstats command: one program, a subcommand each, and
  * where memstats is (the other files' cli_dirs).
  *
+ *   memstats top|diff|merge|pprof|folded|html|metrics REPORT...  (a file each:
+ *            top.c, ...; the report read by report.c, written by out.c)
  *   memstats run [--track] [--format F] [-o PATH] -- PROGRAM ARGS...
  *   memstats cc ARGS... / memstats c++ ARGS...   (cc.c; also installed as
  *                                                memstats-cc, memstats-c++)
@@ -39,7 +41,14 @@ static const char usage_run[] =
 
 static const char usage_all[] =
 	"usage: memstats COMMAND ARGS...\n"
-	"commands:\n"
+	"commands (REPORT: a JSON report, version 1 or 2; - reads stdin):\n"
+	"  top     REPORT: the rows as a table, regrouped and sorted\n"
+	"  diff    OLD NEW: what changed per row, biggest growth first\n"
+	"  merge   REPORT...: one report summing the same sites\n"
+	"  pprof   REPORT -o PATH: a gzipped pprof profile (go tool pprof, Pyroscope, Parca)\n"
+	"  folded  REPORT: folded stacks for flame graphs\n"
+	"  html    REPORT -o PATH: one self-contained page\n"
+	"  metrics REPORT: OpenMetrics text (Prometheus)\n"
 	"  run     run a program, counting what it allocates without a rebuild\n"
 	"  cc      compile and link C with memstats (as memstats-cc: CC=memstats-cc)\n"
 	"  c++     the same for C++ (memstats-c++)\n"
@@ -119,7 +128,7 @@ static int preload_path(char *out, size_t size)
 	return found(out, size, MEMSTATS_LIBDIR, PRELOAD_NAME) ? 0 : -1;
 }
 
-static int bad_usage(const char *what, const char *usage)
+int cli_usage(const char *what, const char *usage)
 {
 	fprintf(stderr, "memstats: %s\n%s", what, usage);
 	return 2;
@@ -160,11 +169,11 @@ static int cmd_run(int argc, char **argv)
 			char what[256];
 
 			snprintf(what, sizeof(what), "run: unknown option '%s'", argv[i]);
-			return bad_usage(what, usage_run);
+			return cli_usage(what, usage_run);
 		}
 	}
 	if (i + 1 >= argc)
-		return bad_usage("run: no program after --", usage_run);
+		return cli_usage("run: no program after --", usage_run);
 	if (preload_path(lib, sizeof(lib)) < 0) {
 		fprintf(stderr, "memstats: run: cannot find %s (looked beside this program and in %s)\n",
 			PRELOAD_NAME, MEMSTATS_LIBDIR);
@@ -194,6 +203,13 @@ static const struct command {
 	int (*run)(int argc, char **argv);
 	const char *usage;
 } commands[] = {
+	{ "top", cmd_top, usage_top },
+	{ "diff", cmd_diff, usage_diff },
+	{ "merge", cmd_merge, usage_merge },
+	{ "pprof", cmd_pprof, usage_pprof },
+	{ "folded", cmd_folded, usage_folded },
+	{ "html", cmd_html, usage_html },
+	{ "metrics", cmd_metrics, usage_metrics },
 	{ "run", cmd_run, usage_run },
 	{ "cc", cmd_c, usage_cc },
 	{ "c++", cmd_cxx, usage_cc },
@@ -217,7 +233,7 @@ int main(int argc, char **argv)
 	if (strcmp(name, "memstats-cc") == 0 || strcmp(name, "memstats-c++") == 0)
 		return cmd_cc(argc, argv, name[10] == '+');
 	if (argc < 2)
-		return bad_usage("no command", usage_all);
+		return cli_usage("no command", usage_all);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage_all, stdout);
 		return 0;
@@ -228,7 +244,7 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		if (!(c = command_named(argv[2])))
-			return bad_usage("help: no such command", usage_all);
+			return cli_usage("help: no such command", usage_all);
 		fputs(c->usage, stdout);
 		return 0;
 	}
@@ -236,7 +252,7 @@ int main(int argc, char **argv)
 		char what[256];
 
 		snprintf(what, sizeof(what), "unknown command '%s'", argv[1]);
-		return bad_usage(what, usage_all);
+		return cli_usage(what, usage_all);
 	}
 	return c->run(argc - 1, argv + 1);
 }
