@@ -70,15 +70,18 @@ static int by_bytes(const void *pa, const void *pb)
 
 static void chart(FILE *f, const struct row *const *rows, size_t n)
 {
-	size_t shown = n < 15 ? n : 15;
-	unsigned long long max = shown ? rows[0]->c[C_BYTES] : 0;
+	size_t shown = 0;
+	unsigned long long max = n ? rows[0]->c[C_BYTES] : 0;
 	char site[512];
+
+	while (shown < n && shown < 15 && rows[shown]->c[C_BYTES])
+		shown++;
 
 	if (!shown || !max)
 		return;
 	fprintf(f, "<h2>The rows with the most bytes</h2>\n<svg width=\"900\" height=\"%zu\" role=\"img\">\n",
 		shown * 22 + 4);
-	for (size_t i = 0; i < shown && rows[i]->c[C_BYTES]; i++) {
+	for (size_t i = 0; i < shown; i++) {
 		double w = 520.0 * (double)rows[i]->c[C_BYTES] / (double)max;
 
 		fprintf(f, "<text x=\"0\" y=\"%zu\">", i * 22 + 15);

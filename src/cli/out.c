@@ -105,14 +105,17 @@ void table_print(FILE *f, const char *const *heads, const int *right, size_t nco
 			if (strlen(cells[r * ncols + c]) > w[c])
 				w[c] = strlen(cells[r * ncols + c]);
 	for (size_t r = 0; r <= nrows; r++) {
+		size_t pad = 0; /* blanks owed: written only before something */
+
 		for (size_t c = 0; c < ncols; c++) {
 			const char *s = r ? cells[(r - 1) * ncols + c] : heads[c];
-			int last = c + 1 == ncols;
+			size_t len = strlen(s);
 
 			if (right[c])
-				fprintf(f, "%*s%s", (int)w[c], s, last ? "" : "  ");
-			else
-				fprintf(f, "%-*s%s", last ? 0 : (int)w[c], s, last ? "" : "  ");
+				pad += w[c] - len;
+			if (len)
+				fprintf(f, "%*s%s", (int)pad, "", s), pad = 0;
+			pad += (right[c] ? 0 : w[c] - len) + 2;
 		}
 		fputc('\n', f);
 	}

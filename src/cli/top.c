@@ -173,8 +173,11 @@ static void print(const struct report *rep, struct group *g, size_t n, size_t sh
 		if (via)
 			cell[col++] = fmt("%s", r ? row_via(r, buf, sizeof(buf)) : "");
 	}
-	printf("memstats report: %s (pid %lld), %zu rows, %zu shown, sorted by %s\n", rep->program ? rep->program : "?",
-	       rep->pid, n, shown, sort_by == SORT_LIVE ? "live bytes" : sort_by == SORT_CALLS ? "calls" : "bytes");
+	printf("memstats report: %s", rep->program ? rep->program : "?");
+	if (rep->has_pid)
+		printf(" (pid %lld)", rep->pid);
+	printf(", %zu rows, %zu shown, sorted by %s\n", n, shown,
+	       sort_by == SORT_LIVE ? "live bytes" : sort_by == SORT_CALLS ? "calls" : "bytes");
 	table_print(stdout, heads, right, nc, cells, shown);
 	printf("TOTAL calls %llu, failed %llu, bytes %llu, alloc_bytes %llu, free_bytes %llu", rep->total[C_CALLS],
 	       rep->total[C_FAILED], rep->total[C_BYTES], rep->total[C_ALLOC], rep->total[C_FREE]);
