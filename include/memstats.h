@@ -80,7 +80,7 @@ struct memstats_counters {
 
 /* ---- reports ------------------------------------------------------------ */
 
-enum memstats_format { MEMSTATS_FORMAT_TEXT, MEMSTATS_FORMAT_JSON, MEMSTATS_FORMAT_CSV };
+enum memstats_format { MEMSTATS_FORMAT_TEXT, MEMSTATS_FORMAT_JSON, MEMSTATS_FORMAT_CSV, MEMSTATS_FORMAT_OPENMETRICS };
 enum memstats_sort { MEMSTATS_SORT_BYTES, MEMSTATS_SORT_CALLS, MEMSTATS_SORT_SITE };
 
 /* How a report is shaped. All zero means: text, sorted by bytes, every row

@@ -494,7 +494,7 @@ struct column {
 void table_write(struct writer *w, const struct column *cols, size_t ncols, const struct memstats_row *const *rows,
 		 size_t nrows, const struct memstats_row *total);
 
-/* ---- report.c, report-text.c, report-json.c, report-csv.c: a report ------- */
+/* ---- report.c, report-{text,json,csv,openmetrics}.c: a report ------------- */
 
 struct report {
 	struct memstats_row *rows;        /* the rows to print, in order */
@@ -519,6 +519,7 @@ int report_write(const struct report *rep, struct writer *w); /* in its format; 
 void report_text(const struct report *rep, struct writer *w);
 void report_json(const struct report *rep, struct writer *w);
 void report_csv(const struct report *rep, struct writer *w);
+void report_openmetrics(const struct report *rep, struct writer *w);
 
 /* ---- output.c: where a report goes ---------------------------------------- */
 

@@ -233,7 +233,8 @@ static int parse_output(const struct option *o, const char *val, struct config *
 /* ---- the table ------------------------------------------------------------ */
 
 static const struct keyword formats[] = {
-	{ "text", MEMSTATS_FORMAT_TEXT }, { "json", MEMSTATS_FORMAT_JSON }, { "csv", MEMSTATS_FORMAT_CSV }, { NULL, 0 },
+	{ "text", MEMSTATS_FORMAT_TEXT }, { "json", MEMSTATS_FORMAT_JSON }, { "csv", MEMSTATS_FORMAT_CSV },
+	{ "openmetrics", MEMSTATS_FORMAT_OPENMETRICS }, { NULL, 0 },
 };
 
 static const struct keyword sorts[] = {
@@ -248,7 +249,7 @@ static const struct keyword booleans[] = {
 
 static const struct option options[] = {
 	{ "OUTPUT", parse_output, FIELD(output), outputs, 0, 0, "stderr, stdout, off or a path" },
-	{ "FORMAT", parse_keyword, FIELD(report.format), formats, 0, 0, "text, json or csv" },
+	{ "FORMAT", parse_keyword, FIELD(report.format), formats, 0, 0, "text, json, csv or openmetrics" },
 	{ "SORT", parse_keyword, FIELD(report.sort), sorts, 0, 0, "bytes, calls or site" },
 	{ "TOP", parse_number, FIELD(report.top), NULL, 0, SIZE_MAX, "a number of rows (0: all)" },
 	{ "MATCH", parse_match, FIELD(match), NULL, 0, 0, "at most 255 bytes" },

@@ -94,6 +94,9 @@ int report_write(const struct report *rep, struct writer *w)
 	case MEMSTATS_FORMAT_CSV:
 		report_csv(rep, w);
 		break;
+	case MEMSTATS_FORMAT_OPENMETRICS:
+		report_openmetrics(rep, w);
+		break;
 	default:
 		report_text(rep, w);
 		break;

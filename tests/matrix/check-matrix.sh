@@ -299,5 +299,14 @@ else
 	ko "contrib/pool-example: p_alloc rows per pool, the leaked session live"
 fi
 
+# Many machines: the program's periodic OpenMetrics report read by a real
+# node_exporter, scraped by a real Prometheus, queried with PromQL.
+tests/fleet/check-fleet.sh "$T/prefix" >"$T/log" 2>&1
+case $? in
+0) sed -n 's/^ok   - /       /p' "$T/log"; ok "fleet: node_exporter textfile + Prometheus + PromQL give the report's numbers" ;;
+77) skip "fleet: $(tail -n 1 "$T/log")" ;;
+*) ko "fleet: node_exporter textfile + Prometheus + PromQL give the report's numbers" ;;
+esac
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
