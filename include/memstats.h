@@ -70,7 +70,8 @@ typedef __UINT64_TYPE__ memstats_u64 __attribute__((aligned(8)));
 	X(failed, "calls that asked for memory and got none")                    \
 	X(bytes, "bytes requested")                                              \
 	X(alloc_bytes, "usable bytes obtained")                                  \
-	X(free_bytes, "usable bytes released")
+	X(free_bytes, "usable bytes released")                                   \
+	X(injected, "failures MEMSTATS_FAIL made (also in failed)")
 
 #define MEMSTATS_COUNTER_FIELD_(name, meaning) memstats_u64 name;
 struct memstats_counters {
@@ -158,6 +159,32 @@ MEMSTATS_API_ void memstats_reset(void);
  * keep. fn may allocate, and runs with no lock of memstats held.
  */
 MEMSTATS_API_ memstats_size_t memstats_foreach_site(int (*fn)(const struct memstats_row *row, void *arg), void *arg);
+
+/* ---- tests that guard memory, and fault injection -----------------------
+ *
+ * The exact counts of a region of code in the calling thread, without
+ * MEMSTATS_TRACK: begin, run the code, end; the fields are then this
+ * thread's counted calls in between (as the counters of the same names),
+ * and live_blocks/live_bytes the blocks allocated in between and not freed
+ * by the end (requested bytes). Scopes nest. While one is open the thread's
+ * calls are counted out of line; other threads are not affected.
+ */
+struct memstats_scope {
+	memstats_u64 calls, failed, bytes, alloc_bytes, free_bytes, live_blocks, live_bytes;
+	memstats_u64 alloc_calls;  /* the allocation calls among calls (frees are not) */
+	memstats_u64 start_[6], seq_; /* the runtime's */
+};
+MEMSTATS_API_ void memstats_scope_begin(struct memstats_scope *s) MEMSTATS_NOTHROW_;
+MEMSTATS_API_ void memstats_scope_end(struct memstats_scope *s) MEMSTATS_NOTHROW_;
+
+/* Calls fn(arg) once to warm it up, then runs times; returns the average
+ * number of allocation calls one call made (as Go's testing.AllocsPerRun). */
+MEMSTATS_API_ double memstats_allocs_per_run(void (*fn)(void *), void *arg, unsigned long runs);
+
+/* Fault injection from code: spec as MEMSTATS_FAIL's (README), replacing
+ * the one in force; NULL or "" stops injecting. Returns 0, or -1 (errno
+ * EINVAL, one warning) for a bad spec, which then injects nothing. */
+MEMSTATS_API_ int memstats_fail_set(const char *spec) MEMSTATS_NOTHROW_;
 
 /* ---- the ha_aligned_* family ------------------------------------------
  *

@@ -3,6 +3,7 @@
  * count.c counts them.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <malloc.h>
 #include <stdlib.h>
 
@@ -12,41 +13,46 @@
 
 int memstats_posix_memalign(struct memstats_site *s, void **ptr, size_t align, size_t size, const void *ra)
 {
-	int rc = posix_memalign(ptr, align, size);
+	unsigned int inj = fail_flags(s, size);
+	int rc = inj ? ENOMEM : posix_memalign(ptr, align, size);
 
 	/* on failure *ptr is untouched: never read it */
-	count_alloc(s, size, rc ? NULL : *ptr, COUNT_NULL_FAILS, PC, ra);
+	count_alloc(s, size, rc ? NULL : *ptr, COUNT_NULL_FAILS | inj, PC, ra);
 	return rc;
 }
 
 void *memstats_aligned_alloc(struct memstats_site *s, size_t align, size_t size, const void *ra)
 {
-	void *p = aligned_alloc(align, size);
+	unsigned int inj = fail_flags(s, size);
+	void *p = inj ? NULL : aligned_alloc(align, size);
 
-	count_alloc(s, size, p, COUNT_NULL_FAILS, PC, ra);
-	return p;
+	count_alloc(s, size, p, COUNT_NULL_FAILS | inj, PC, ra);
+	return fail_return(inj, p);
 }
 
 void *memstats_memalign(struct memstats_site *s, size_t align, size_t size, const void *ra)
 {
-	void *p = memalign(align, size);
+	unsigned int inj = fail_flags(s, size);
+	void *p = inj ? NULL : memalign(align, size);
 
-	count_alloc(s, size, p, COUNT_NULL_FAILS, PC, ra);
-	return p;
+	count_alloc(s, size, p, COUNT_NULL_FAILS | inj, PC, ra);
+	return fail_return(inj, p);
 }
 
 void *memstats_valloc(struct memstats_site *s, size_t size, const void *ra)
 {
-	void *p = valloc(size);
+	unsigned int inj = fail_flags(s, size);
+	void *p = inj ? NULL : valloc(size);
 
-	count_alloc(s, size, p, COUNT_NULL_FAILS, PC, ra);
-	return p;
+	count_alloc(s, size, p, COUNT_NULL_FAILS | inj, PC, ra);
+	return fail_return(inj, p);
 }
 
 void *memstats_pvalloc(struct memstats_site *s, size_t size, const void *ra)
 {
-	void *p = pvalloc(size);
+	unsigned int inj = fail_flags(s, size);
+	void *p = inj ? NULL : pvalloc(size);
 
-	count_alloc(s, size, p, COUNT_NULL_FAILS, PC, ra);
-	return p;
+	count_alloc(s, size, p, COUNT_NULL_FAILS | inj, PC, ra);
+	return fail_return(inj, p);
 }

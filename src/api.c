@@ -136,3 +136,13 @@ memstats_size_t memstats_foreach_site(int (*fn)(const struct memstats_row *row, 
 	memstats__busy--;
 	return i;
 }
+
+int memstats_fail_set(const char *spec)
+{
+	runtime_enter();
+	if (fail_set(spec) < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}

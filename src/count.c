@@ -62,6 +62,8 @@ static inline __attribute__((always_inline)) void add_alloc(struct memstats_coun
 		relaxed_add(&c->alloc_bytes, usable_size(p));
 	else if (flags & COUNT_NULL_FAILS)
 		relaxed_add(&c->failed, 1);
+	if (flags & COUNT_INJECTED)
+		relaxed_add(&c->injected, 1);
 }
 
 /* This thread's slot for record r; NULL if out of memory: the call is then
@@ -75,6 +77,8 @@ static inline __attribute__((always_inline)) void count_alloc_at(struct thread *
 {
 	struct memstats_counters *c = slot_of(t, r);
 
+	if (__builtin_expect(t && t->scope.depth, 0))
+		scope_alloc(&t->scope, req, p, (flags & COUNT_NULL_FAILS) != 0);
 	if (!c)
 		return;
 	add_alloc(c, req, p, flags);
@@ -86,6 +90,8 @@ static inline __attribute__((always_inline)) void count_free_at(struct thread *t
 {
 	struct memstats_counters *c = slot_of(t, r);
 
+	if (__builtin_expect(t && t->scope.depth, 0))
+		scope_free(&t->scope, ptr);
 	if (c) {
 		relaxed_add(&c->calls, 1);
 		relaxed_add(&c->free_bytes, usable_size(ptr));
@@ -124,6 +130,8 @@ void count_realloc_begin(struct realloc_count *rc, void *ptr)
 	runtime_enter();
 	t = thread_get();
 	rc->had_block = ptr != NULL;
+	rc->old = ptr;
+	rc->injected = 0;
 	rc->old_usable = ptr ? usable_size(ptr) : 0;
 	rc->tracked = track_on && ptr && track_take(t ? &t->tracker : NULL, ptr, &rc->was);
 }
@@ -134,10 +142,12 @@ static void count_realloc_at(struct thread *t, struct memstats_site *r, const st
 			     void *p)
 {
 	struct memstats_counters *c = slot_of(t, r);
-	int gone = p || size == 0;
+	int gone = !rc->injected && (p || size == 0); /* an injected failure called no realloc */
 
+	if (__builtin_expect(t && t->scope.depth, 0))
+		scope_realloc(&t->scope, rc->had_block && gone ? rc->old : NULL, rc->old_usable, size, p);
 	if (c) {
-		add_alloc(c, size, p, size ? COUNT_NULL_FAILS : 0);
+		add_alloc(c, size, p, (size ? COUNT_NULL_FAILS : 0) | rc->injected);
 		if (gone)
 			relaxed_add(&c->free_bytes, rc->old_usable);
 	}

@@ -20,14 +20,37 @@
 __thread struct memstats_tls memstats_tls_ __attribute__((tls_model("initial-exec"), visibility("default")));
 int counters_inline_ok, counters_callers_ok;
 
-void counters_publish(const struct slots *sl)
+int counters_all_out;
+
+void counters_publish(struct slots *sl)
 {
 	unsigned int limit = sl && sl->cap ? (unsigned int)(sl->cap - 1) : 0;
+	/* fault injection and an open scope see every call (fail.c, scope.c) */
+	int out = relaxed_get(&counters_all_out) || (sl && sl->all_out);
 
+	if (sl) {
+		sl->tls = &memstats_tls_;
+		sl->ctls = &memstats__callers_tls;
+	}
 	memstats_tls_.slot = sl ? sl->c : NULL;
-	memstats_tls_.limit = relaxed_get(&counters_inline_ok) ? limit : 0;
+	memstats_tls_.limit = relaxed_get(&counters_inline_ok) && !out ? limit : 0;
 	memstats__callers_tls.slot = sl ? sl->c : NULL;
-	memstats__callers_tls.limit = relaxed_get(&counters_callers_ok) ? limit : 0;
+	memstats__callers_tls.limit = relaxed_get(&counters_callers_ok) && !out ? limit : 0;
+}
+
+/* Another thread's limits are written while it may read them: relaxed
+ * stores, which it sees at its next call (or the one after). */
+void counters_route_all_out(void)
+{
+	__atomic_store_n(&counters_all_out, 1, __ATOMIC_RELAXED);
+	registry_lock();
+	for (struct thread *t = registry_threads; t; t = t->next) {
+		if (t->slots.tls) {
+			__atomic_store_n(&t->slots.tls->limit, 0, __ATOMIC_RELAXED);
+			__atomic_store_n(&t->slots.ctls->limit, 0, __ATOMIC_RELAXED);
+		}
+	}
+	registry_unlock();
 }
 
 /* Room in sl for number id: a new array, published under the lock, so

@@ -103,21 +103,23 @@ void ha_aligned_free_size(void *ptr, size_t size)
 
 void *memstats_ha_aligned(struct memstats_site *s, size_t align, size_t size, int how, const void *ra)
 {
-	void *p = aligned_get(align, size, how);
+	unsigned int inj = fail_flags(s, size);
+	void *p = inj ? NULL : aligned_get(align, size, how);
 
-	count_alloc(s, size, p, COUNT_NULL_FAILS, PC, ra);
-	return p;
+	count_alloc(s, size, p, COUNT_NULL_FAILS | inj, PC, ra);
+	return fail_return(inj, p);
 }
 
 void *memstats_ha_aligned_typed(struct memstats_site *s, size_t count, size_t size, size_t align, int how,
 				const void *ra)
 {
-	size_t total;
-	void *p = aligned_array(count, size, align, how, &total);
+	size_t total = 0;
+	unsigned int inj = __builtin_mul_overflow(count, size, &total) ? 0 : fail_flags(s, total);
+	void *p = inj ? NULL : aligned_array(count, size, align, how, &total);
 
 	/* an overflowing request has no byte count we could record honestly */
-	count_alloc(s, total, p, COUNT_NULL_FAILS, PC, ra);
-	return p;
+	count_alloc(s, total, p, COUNT_NULL_FAILS | inj, PC, ra);
+	return fail_return(inj, p);
 }
 
 void memstats_ha_aligned_free(struct memstats_site *s, void *ptr, size_t size, const void *ra)

@@ -26,6 +26,8 @@ static void start_once(void)
 	if (config.track)
 		track_init();
 	wrappers_init(config.wrappers);
+	/* before any thread publishes its slots: with a spec, none goes inline */
+	fail_init(config.fail, secure_getenv("MEMSTATS_FAIL_LOG"));
 	config.callers = wrappers_count() || &memstats__preloaded;
 	if (config.callers)
 		symbols_init();

@@ -221,6 +221,7 @@ struct config {
 	char path[PATH_MAX];              /* OUTPUT_PATH: the template, %p unexpanded */
 	char match[256];
 	char wrappers[4096];              /* MEMSTATS_WRAPPERS: function names, comma-separated */
+	char fail[1024];                  /* MEMSTATS_FAIL: the fault injection spec (fail.c reads it) */
 	int callers;                      /* start-up: wrappers named or the preload library there */
 };
 
@@ -341,7 +342,15 @@ void callers_fork_after(void);
 struct slots {
 	size_t cap;                       /* c[0..cap) exist; numbers start at 1 */
 	struct memstats_counters *c;
+	int all_out;                      /* an open scope: every call out of line (scope.c) */
+	struct memstats_tls *tls;         /* the thread's views of them, once published, for */
+	struct callers_tls *ctls;         /* another thread to empty (counters_route_all_out) */
 };
+/* Set once a fault injection spec was armed: every call out of line. */
+extern int counters_all_out;
+/* counters_all_out set, and every thread's views emptied (each thread's
+ * calls out of line from its next one on). */
+void counters_route_all_out(void);
 
 /* Whether callers may count inline (memstats_tls_.limit > 0): set once at
  * start-up. */
@@ -368,7 +377,7 @@ extern int counters_callers_ok;           /* set once at start-up */
 
 /* What the callers' inline counting and the preload library may use of this
  * thread's sl (NULL: none, every call out of line). */
-void counters_publish(const struct slots *sl);
+void counters_publish(struct slots *sl);
 void counters_fold(struct slots *sl);     /* a thread gone: its counts into the sites; registry held */
 void counters_total(const struct memstats_site *s, struct memstats_counters *out); /* registry held */
 void counters_reset(struct memstats_site *s); /* from now on s counts from zero; registry held */
@@ -414,8 +423,21 @@ void track_reset_peaks(void);             /* registry held */
 
 /* ---- thread.c: one state per thread, for counting and tracking ----------- */
 
+/* scope.c: a thread's open scopes; count.c adds to it while depth > 0. */
+struct scope_state {
+	unsigned int depth;               /* scopes open */
+	unsigned int seq;                 /* scopes begun so far: the newest's number */
+	memstats_u64 acc[6];              /* calls, failed, bytes, alloc_bytes, free_bytes, allocation calls */
+	struct live_table blocks;         /* allocated while one is open: born = seq then */
+};
+void scope_alloc(struct scope_state *sc, memstats_u64 req, void *p, int failed);
+void scope_free(struct scope_state *sc, void *ptr);
+/* freed: the old block when realloc freed or moved it, else NULL */
+void scope_realloc(struct scope_state *sc, void *freed, memstats_u64 old_usable, memstats_u64 size, void *p);
+
 struct thread {
 	struct slots slots;               /* counters.c */
+	struct scope_state scope;         /* scope.c */
 	struct tracker tracker;           /* track.c */
 	struct caller_cache *callers;     /* callers.c's, made at the thread's first caller row */
 	unsigned int callers_epoch;       /* callers_epoch when callers was filled */
@@ -572,6 +594,7 @@ static inline void runtime_enter(void)
 /* ---- count.c: one counted call, out of line -------------------------------- */
 
 #define COUNT_NULL_FAILS 1u                /* a NULL result is a failure (malloc(0)'s is not) */
+#define COUNT_INJECTED 2u                  /* the failure is MEMSTATS_FAIL's */
 
 /* A call at site s inside a declared wrapper, from a caller the thread's
  * cache of caller records knows (pc, ra as below), is counted through the
@@ -649,6 +672,8 @@ static inline __attribute__((always_inline)) void count_free(struct memstats_sit
  * after it with its result. */
 struct realloc_count {
 	memstats_u64 old_usable;
+	void *old;                        /* the block given */
+	unsigned int injected;            /* COUNT_INJECTED: the call failed by MEMSTATS_FAIL */
 	int had_block;                    /* realloc(NULL, n) frees nothing */
 	int tracked;
 	struct live was;
@@ -704,6 +729,24 @@ PRELOAD_API_ void memstats__preload_unloading(uintptr_t base); /* api.c: dlclose
 /* api.c: whether code at pc is the runtime's (besides libmemstats and the
  * preload library: the libraries it loaded for itself) */
 PRELOAD_API_ int memstats__preload_own(const void *pc);
+
+/* ---- fail.c: fault injection (MEMSTATS_FAIL, memstats_fail_set) ---------- */
+
+extern int fail_armed;                    /* a spec was ever in force (counters_all_out then too) */
+void fail_init(const char *spec, const char *log_path); /* start-up: MEMSTATS_FAIL, MEMSTATS_FAIL_LOG */
+int fail_set(const char *spec);           /* memstats_fail_set()'s (api.c): 0, or -1 (warned) */
+/* Whether this allocation call fails now (it counts as a matching call). */
+int fail_decide(const char *file, unsigned int line, const char *func, const char *api, memstats_u64 size);
+int fail_site(const struct memstats_site *s, memstats_u64 size); /* the same for a macro site */
+/* The entry points' test: nothing but a load while no spec was armed.
+ * COUNT_INJECTED when the call at s of size bytes is to fail, else 0. */
+static inline unsigned int fail_flags(const struct memstats_site *s, memstats_u64 size)
+{
+	return __builtin_expect(relaxed_get(&fail_armed), 0) && fail_site(s, size) ? COUNT_INJECTED : 0;
+}
+/* What an injected failure returns: NULL, errno ENOMEM (set last: the
+ * counting may have changed errno). */
+#define fail_return(inj, p) ((inj) ? (errno = ENOMEM, (void *)0) : (p))
 
 /* ---- pool.c: a project's own allocator (p_alloc, p_free) ------------------ */
 

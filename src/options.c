@@ -259,6 +259,7 @@ static const struct option options[] = {
 	{ "SIGNAL", parse_signal, FIELD(signal), NULL, 0, 0,
 	  "a signal to catch: USR2, SIGHUP, RTMIN+1, 12... (not KILL, STOP, ABRT or a fault)" },
 	{ "WRAPPERS", parse_list, FIELD(wrappers), NULL, 0, 0, "function names, comma-separated, at most 4095 bytes" },
+	{ "FAIL", parse_list, FIELD(fail), NULL, 0, 0, "a fault injection spec of at most 1023 bytes" },
 };
 
 /* ---- reading them ---------------------------------------------------------- */

@@ -71,7 +71,8 @@ static void age_cell(const struct memstats_row *r, const struct column *col, str
 /* ---- the site table ------------------------------------------------------- */
 
 /* site, function, op, api, type (if any row has one), then the counters in
- * their order (MEMSTATS_COUNTERS), bytes/call after bytes. */
+ * their order (MEMSTATS_COUNTERS; injected if any row has one), bytes/call
+ * after bytes. */
 static size_t site_columns(const struct report *rep, struct column *cols)
 {
 	static const struct column text[] = {
@@ -86,7 +87,14 @@ static size_t site_columns(const struct report *rep, struct column *cols)
 	for (size_t i = 0; i < NELEM(text); i++)
 		if (text[i].get != text_cell || text[i].arg != offsetof(struct memstats_row, type) || typed)
 			cols[n++] = text[i];
+	int injected = 0;
+
+	for (size_t i = 0; i < rep->nrows && !injected; i++)
+		injected = rep->rows[i].c.injected != 0;
 	for (size_t i = 0; i < ncounter_fields; i++) {
+		/* injected: only when MEMSTATS_FAIL failed something */
+		if (counter_fields[i].offset == offsetof(struct memstats_row, c.injected) && !injected)
+			continue;
 		cols[n++] = (struct column){ counter_fields[i].name, 1, number_cell, counter_fields[i].offset };
 		if (counter_fields[i].offset == offsetof(struct memstats_row, c.bytes))
 			cols[n++] = (struct column){ "bytes/call", 1, per_call_cell, 0 };

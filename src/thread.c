@@ -26,6 +26,7 @@ static void thread_gone(struct thread *t)
 	registry_remove_thread(t);
 	free(t->callers);
 	free(t->pools);
+	live_free(&t->scope.blocks);
 	free(t);
 }
 

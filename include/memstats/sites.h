@@ -62,7 +62,7 @@ enum memstats_op {
  * The magic lets the walker step over any padding a tool puts between them.
  */
 #define MEMSTATS_SITE_ALIGN 8
-#define MEMSTATS_SITE_MAGIC 0x4d535433u /* "MST3": layout version 3 */
+#define MEMSTATS_SITE_MAGIC 0x4d535434u /* "MST4": layout version 4 (six counters) */
 
 #define MEMSTATS_SITE_IN_SECTION 1u /* flags: in a section the runtime walks (C) */
 #define MEMSTATS_SITE_KEPT 2u       /* flags: the runtime's copy of a record of an unloaded object */

@@ -216,7 +216,7 @@ START_TEST(test_csv)
 	const char *env[] = { "MEMSTATS_FORMAT=csv", "MEMSTATS_SORT=site", NULL };
 
 	run(&r, "plain", env);
-	ck_assert_ptr_eq(strstr(r.err, "file,line,func,op,api,type,object,kind,offset,via,calls,failed,bytes,alloc_bytes,free_bytes\n"), r.err);
+	ck_assert_ptr_eq(strstr(r.err, "file,line,func,op,api,type,object,kind,offset,via,calls,failed,bytes,alloc_bytes,free_bytes,injected\n"), r.err);
 	snprintf(row, sizeof(row), "\n%s,%d,child_strndup,strndup,strndup,,%s,site,,,5,0,20,", __FILE__, L_STRNDUP, self_path());
 	ck_assert_ptr_nonnull(strstr(r.err, row));
 	done(&r);

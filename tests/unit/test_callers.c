@@ -169,8 +169,8 @@ START_TEST(test_formats_of_caller_rows)
 	ck_assert_msg(strstr(s, "\"offset\": \"0x44\", \"via\": null"), "%s", s);
 	free(s);
 	s = render_report(rows, 2, MEMSTATS_FORMAT_CSV, 1);
-	ck_assert_msg(strstr(s, "\nm.c,3,main,malloc,malloc,,/bin/app,caller,0x1a2b,\"xstrdup,xmalloc\",1,0,10,24,0\n"), "%s", s);
-	ck_assert_msg(strstr(s, "\n,,main,malloc,malloc,,/bin/app,caller,0x44,,1,0,10,24,0\n"), "%s", s);
+	ck_assert_msg(strstr(s, "\nm.c,3,main,malloc,malloc,,/bin/app,caller,0x1a2b,\"xstrdup,xmalloc\",1,0,10,24,0,0\n"), "%s", s);
+	ck_assert_msg(strstr(s, "\n,,main,malloc,malloc,,/bin/app,caller,0x44,,1,0,10,24,0,0\n"), "%s", s);
 	free(s);
 	s = render_report(rows, 2, MEMSTATS_FORMAT_TEXT, 1);
 	ck_assert_msg(strstr(s, "m.c:3 ") && strstr(s, "via xstrdup, xmalloc\n"), "%s", s);

@@ -444,12 +444,12 @@ START_TEST(test_json_report)
 		" \"sites\": [\n"
 		"  {\"kind\": \"site\", \"file\": \"src/app.c\", \"line\": 42, \"func\": \"load\", \"op\": \"malloc\","
 		" \"api\": \"malloc\", \"type\": null, \"object\": \"/bin/app\", \"offset\": null, \"via\": null, \"calls\": 10, \"failed\": 0, \"bytes\": 640,"
-		" \"alloc_bytes\": 720, \"free_bytes\": 0},\n"
+		" \"alloc_bytes\": 720, \"free_bytes\": 0, \"injected\": 0},\n"
 		"  {\"kind\": \"site\", \"file\": \"src/app.c\", \"line\": 57, \"func\": \"unload\", \"op\": \"free\","
 		" \"api\": \"free\", \"type\": null, \"object\": \"/bin/app\", \"offset\": null, \"via\": null, \"calls\": 4, \"failed\": 0, \"bytes\": 0,"
-		" \"alloc_bytes\": 0, \"free_bytes\": 288}],\n"
+		" \"alloc_bytes\": 0, \"free_bytes\": 288, \"injected\": 0}],\n"
 		" \"totals\": {\"calls\": 14, \"failed\": 0, \"bytes\": 640, \"alloc_bytes\": 720,"
-		" \"free_bytes\": 288, \"balance\": 432}}\n");
+		" \"free_bytes\": 288, \"injected\": 0, \"balance\": 432}}\n");
 	free(s);
 }
 END_TEST
@@ -468,7 +468,7 @@ START_TEST(test_json_report_empty)
 		"{\"version\": 1, \"pid\": 1234, \"program\": null,\n"
 		" \"sites\": [],\n"
 		" \"totals\": {\"calls\": 0, \"failed\": 0, \"bytes\": 0, \"alloc_bytes\": 0,"
-		" \"free_bytes\": 0, \"balance\": 0}}\n");
+		" \"free_bytes\": 0, \"injected\": 0, \"balance\": 0}}\n");
 	free(s);
 }
 END_TEST
@@ -491,9 +491,9 @@ START_TEST(test_json_report_typed_negative)
 		" \"sites\": [\n"
 		"  {\"kind\": \"site\", \"file\": \"we\\\"ird\\u000a.c\", \"line\": 7, \"func\": \"tree_add\", \"op\": \"malloc\","
 		" \"api\": \"ha_aligned_alloc_typed\", \"type\": \"struct node\", \"object\": \"/bin/app\", \"offset\": null, \"via\": null, \"calls\": 2, \"failed\": 1,"
-		" \"bytes\": 96, \"alloc_bytes\": 64, \"free_bytes\": 0}],\n"
+		" \"bytes\": 96, \"alloc_bytes\": 64, \"free_bytes\": 0, \"injected\": 0}],\n"
 		" \"totals\": {\"calls\": 7, \"failed\": 1, \"bytes\": 96, \"alloc_bytes\": 64,"
-		" \"free_bytes\": 264, \"balance\": -200}}\n");
+		" \"free_bytes\": 264, \"injected\": 0, \"balance\": -200}}\n");
 	free(s);
 }
 END_TEST
@@ -538,10 +538,10 @@ START_TEST(test_csv_report)
 	prepare(&rep, rows, NELEM(rows), &opt);
 	s = render(report_csv, &rep);
 	ck_assert_str_eq(s,
-		"file,line,func,op,api,type,object,kind,offset,via,calls,failed,bytes,alloc_bytes,free_bytes\n"
-		"src/app.c,42,load,malloc,malloc,,/bin/app,site,,,10,0,640,720,0\n"
-		"\"x,y.c\",3,f,malloc,ha_aligned_alloc_typed,\"struct \"\"q\"\"\",/bin/app,site,,,1,0,8,16,0\n"
-		"src/app.c,57,unload,free,free,,/bin/app,site,,,4,0,0,0,288\n");
+		"file,line,func,op,api,type,object,kind,offset,via,calls,failed,bytes,alloc_bytes,free_bytes,injected\n"
+		"src/app.c,42,load,malloc,malloc,,/bin/app,site,,,10,0,640,720,0,0\n"
+		"\"x,y.c\",3,f,malloc,ha_aligned_alloc_typed,\"struct \"\"q\"\"\",/bin/app,site,,,1,0,8,16,0,0\n"
+		"src/app.c,57,unload,free,free,,/bin/app,site,,,4,0,0,0,288,0\n");
 	free(s);
 }
 END_TEST
@@ -555,7 +555,7 @@ START_TEST(test_csv_report_empty)
 
 	prepare(&rep, none, 0, &opt);
 	s = render(report_csv, &rep);
-	ck_assert_str_eq(s, "file,line,func,op,api,type,object,kind,offset,via,calls,failed,bytes,alloc_bytes,free_bytes\n");
+	ck_assert_str_eq(s, "file,line,func,op,api,type,object,kind,offset,via,calls,failed,bytes,alloc_bytes,free_bytes,injected\n");
 	free(s);
 }
 END_TEST
@@ -756,12 +756,12 @@ START_TEST(test_json_tracking)
 		"{\"version\": 1, \"pid\": 1234, \"program\": \"app\",\n"
 		" \"sites\": [\n"
 		"  {\"kind\": \"site\", \"file\": \"a.c\", \"line\": 1, \"func\": \"f\", \"op\": \"malloc\", \"api\": \"malloc\", \"type\": null,"
-		" \"object\": \"/bin/app\", \"offset\": null, \"via\": null, \"calls\": 4, \"failed\": 0, \"bytes\": 400, \"alloc_bytes\": 416, \"free_bytes\": 0,"
+		" \"object\": \"/bin/app\", \"offset\": null, \"via\": null, \"calls\": 4, \"failed\": 0, \"bytes\": 400, \"alloc_bytes\": 416, \"free_bytes\": 0, \"injected\": 0,"
 		" \"live_blocks\": 3, \"live_bytes\": 300, \"peak_live_bytes\": 400, \"age_histogram\": ["
 		"{\"min_age_s\": 0, \"blocks\": 0, \"bytes\": 0}, {\"min_age_s\": 1, \"blocks\": 3, \"bytes\": 300}, "
 		"{\"min_age_s\": 10, \"blocks\": 0, \"bytes\": 0}, {\"min_age_s\": 100, \"blocks\": 0, \"bytes\": 0}, "
 		"{\"min_age_s\": 1000, \"blocks\": 0, \"bytes\": 0}]}],\n"
-		" \"totals\": {\"calls\": 6, \"failed\": 0, \"bytes\": 6400, \"alloc_bytes\": 6424, \"free_bytes\": 104,"
+		" \"totals\": {\"calls\": 6, \"failed\": 0, \"bytes\": 6400, \"alloc_bytes\": 6424, \"free_bytes\": 104, \"injected\": 0,"
 		" \"balance\": 6320, \"foreign_frees\": 2, \"live_blocks\": 4, \"live_bytes\": 6300, \"peak_live_bytes\": 6400,"
 		" \"age_histogram\": [{\"min_age_s\": 0, \"blocks\": 1, \"bytes\": 6000}, {\"min_age_s\": 1, \"blocks\": 3, \"bytes\": 300}, "
 		"{\"min_age_s\": 10, \"blocks\": 0, \"bytes\": 0}, {\"min_age_s\": 100, \"blocks\": 0, \"bytes\": 0}, "
@@ -780,10 +780,10 @@ START_TEST(test_csv_tracking)
 	tracked(&rep, rows, &opt);
 	s = render(report_csv, &rep);
 	ck_assert_str_eq(s,
-		"file,line,func,op,api,type,object,kind,offset,via,calls,failed,bytes,alloc_bytes,free_bytes,live_blocks,live_bytes,peak_live_bytes\n"
-		"a.c,1,f,malloc,malloc,,/bin/app,site,,,4,0,400,416,0,3,300,400\n"
-		"a.c,2,g,free,free,,/bin/app,site,,,1,0,0,0,104,0,0,0\n"
-		"b.c,9,h,strdup,strdup,,/bin/app,site,,,1,0,6000,6008,0,1,6000,6000\n");
+		"file,line,func,op,api,type,object,kind,offset,via,calls,failed,bytes,alloc_bytes,free_bytes,injected,live_blocks,live_bytes,peak_live_bytes\n"
+		"a.c,1,f,malloc,malloc,,/bin/app,site,,,4,0,400,416,0,0,3,300,400\n"
+		"a.c,2,g,free,free,,/bin/app,site,,,1,0,0,0,104,0,0,0,0\n"
+		"b.c,9,h,strdup,strdup,,/bin/app,site,,,1,0,6000,6008,0,0,1,6000,6000\n");
 	free(s);
 }
 END_TEST
