@@ -246,7 +246,17 @@ $(B)/tests/cli_prog: tests/cli/prog.c $(B)/libmemstats.so $(B)/flags
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(INSTR_CFLAGS) $< -o $@ $(INSTR_LIBS)
 
-$(B)/tests/test_cli: tests/cli/test_cli.c $(CLI) $(B)/tests/cli_prog $(B)/flags | deps
+# torture's: a program with unhandled failures (contrib's), and one that hangs.
+$(B)/tests/cli_kv: contrib/torture-example/kv.c $(B)/libmemstats.so $(B)/flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(INSTR_CFLAGS) $< -o $@ $(INSTR_LIBS)
+
+$(B)/tests/cli_hang: tests/cli/hang.c $(B)/libmemstats.so $(B)/flags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(INSTR_CFLAGS) $< -o $@ $(INSTR_LIBS)
+
+$(B)/tests/test_cli: tests/cli/test_cli.c $(CLI) $(B)/tests/cli_prog $(B)/tests/cli_kv $(B)/tests/cli_hang \
+		$(B)/flags | deps
 	$(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror $(CHECK_CFLAGS) -DBUILD='"$(abspath $(B))"' $< -o $@ \
 		$(CHECK_LIBS) -lz
 

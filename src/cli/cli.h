@@ -122,8 +122,9 @@ int cmd_pprof(int argc, char **argv);     /* pprof.c */
 int cmd_folded(int argc, char **argv);    /* folded.c */
 int cmd_html(int argc, char **argv);      /* html.c */
 int cmd_metrics(int argc, char **argv);   /* metrics.c */
+int cmd_torture(int argc, char **argv);   /* torture.c */
 extern const char usage_top[], usage_diff[], usage_merge[], usage_pprof[], usage_folded[], usage_html[],
-	usage_metrics[];
+	usage_metrics[], usage_torture[];
 
 /* merge.c: rows summed by identity, into out (malloc'd) */
 int merge_reports(struct report *in, size_t n, struct report *out);

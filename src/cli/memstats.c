@@ -49,6 +49,7 @@ static const char usage_all[] =
 	"  folded  REPORT: folded stacks for flame graphs\n"
 	"  html    REPORT -o PATH: one self-contained page\n"
 	"  metrics REPORT: OpenMetrics text (Prometheus)\n"
+	"  torture -- PROGRAM ARGS: run it failing each allocation call in turn\n"
 	"  run     run a program, counting what it allocates without a rebuild\n"
 	"  cc      compile and link C with memstats (as memstats-cc: CC=memstats-cc)\n"
 	"  c++     the same for C++ (memstats-c++)\n"
@@ -210,6 +211,7 @@ static const struct command {
 	{ "folded", cmd_folded, usage_folded },
 	{ "html", cmd_html, usage_html },
 	{ "metrics", cmd_metrics, usage_metrics },
+	{ "torture", cmd_torture, usage_torture },
 	{ "run", cmd_run, usage_run },
 	{ "cc", cmd_c, usage_cc },
 	{ "c++", cmd_cxx, usage_cc },

@@ -539,6 +539,61 @@ START_TEST(test_real_report)
 }
 END_TEST
 
+/* ---- torture ----------------------------------------------------------------- */
+
+/* The lines of out from the one naming site up to the next blank line. */
+static char *group_of(const char *out, const char *site)
+{
+	const char *at = strstr(out, site), *end;
+
+	ck_assert_msg(at, "no group for %s:\n%s", site, out);
+	end = strstr(at, "\n\n");
+	return strndup(at, end ? (size_t)(end - at) : strlen(at));
+}
+
+START_TEST(test_torture)
+{
+	char *out, *g;
+
+	/* kv with two pairs: 3 calls per pair, 1 per line printed */
+	ck_assert_int_eq(ms("torture -j 2 -- " BUILD "/tests/cli_kv a=1 b=2"), 1);
+	out = slurp("out");
+	ck_assert_msg(strstr(out, "made 8 allocation calls; 8 runs"), "%s", out);
+	ck_assert_msg(strstr(out, "2 crashed, 0 hung, 0 sanitizer errors, 3 leaked, 3 only exited with a status"), "%s",
+		      out);
+	g = group_of(out, "main  malloc");
+	ck_assert_msg(strstr(g, "call 7: crash: SIGSEGV (signal 11") && strstr(g, "call 8: crash: SIGSEGV") &&
+			      strstr(g, "again: MEMSTATS_FAIL=nth=7 " BUILD "/tests/cli_kv a=1 b=2"),
+		      "%s", g);
+	free(g);
+	g = group_of(out, "insert  strdup");
+	ck_assert_msg(strstr(g, "call 3: exit status 1") && strstr(g, "call 6: leak: 3 more blocks live at exit") &&
+			      strstr(g, "; exit status 1"),
+		      "%s", g);
+	free(g);
+	free(out);
+	/* a hang, ended; its child too (it is in the run's process group) */
+	ck_assert_int_eq(ms("torture --timeout 0.5 -- " BUILD "/tests/cli_hang"), 1);
+	out = slurp("out");
+	ck_assert_msg(strstr(out, "call 1: hang: timed out after 0.5 s"), "%s", out);
+	free(out);
+	ck_assert_int_ne(system("pgrep -f '/tests/[c]li_hang' >/dev/null"), 0); /* [c]: not this shell */
+	/* a program whose failures are all harmless: exit status 0 */
+	ck_assert_int_eq(ms("torture -- " BUILD "/tests/cli_prog"), 0);
+	out = slurp("out");
+	ck_assert_msg(strstr(out, "made 5 allocation calls; 5 runs") && strstr(out, "no crash, hang or sanitizer error"),
+		      "%s", out);
+	free(out);
+	/* --max: a sample spread over the calls */
+	ck_assert_int_eq(ms("torture --max 2 -- " BUILD "/tests/cli_prog"), 0);
+	ck_assert_msg(strstr(slurp("out"), "made 5 allocation calls; 2 runs"), "%s", slurp("out"));
+	/* a program failing without any injection; bad usage */
+	ck_assert_int_eq(ms("torture -- /bin/false"), 2);
+	ck_assert_int_eq(ms("torture -j 0 -- " BUILD "/tests/cli_prog"), 2);
+	ck_assert_int_eq(ms("torture " BUILD "/tests/cli_prog"), 2);
+}
+END_TEST
+
 /* ---- bad input ------------------------------------------------------------------ */
 
 static const char *const bad_kinds[] = { "notjson", "truncated", "version", "missing", "shape" };
@@ -608,6 +663,7 @@ int main(void)
 	tcase_add_test(tc, test_metrics_series);
 	tcase_add_test(tc, test_real_report);
 	tcase_add_test(tc, test_bad_input);
+	tcase_add_test(tc, test_torture);
 	suite_add_tcase(s, tc);
 	r = srunner_create(s);
 	srunner_run_all(r, CK_NORMAL);

@@ -299,6 +299,23 @@ else
 	ko "contrib/pool-example: p_alloc rows per pool, the leaked session live"
 fi
 
+# contrib/check-example: Check tests that guard memory (allocations per
+# run, a scope, each failure injected in turn), built with memstats-cc.
+rm -rf "$T/check-example" && cp -r contrib/check-example "$T/check-example"
+if (cd "$T/check-example" && make CC="$MCC" check) >"$T/log" 2>&1; then
+	ok "contrib/check-example: Check tests with scopes, allocs_per_run and memstats_fail_set"
+else
+	ko "contrib/check-example: Check tests with scopes, allocs_per_run and memstats_fail_set"
+fi
+# contrib/torture-example: kv's unhandled failures found (a crash: exit 1)
+rm -rf "$T/kv" && cp -r contrib/torture-example "$T/kv"
+(cd "$T/kv" && make CC="$MCC" && "$T/prefix/bin/memstats" torture -j 2 -- ./kv a=1 b=2) >"$T/log" 2>&1
+if [ $? -eq 1 ] && grep -q "main  malloc" "$T/log" && grep -q "crash: SIGSEGV" "$T/log"; then
+	ok "contrib/torture-example: memstats torture finds kv's crash and leaks"
+else
+	ko "contrib/torture-example: memstats torture finds kv's crash and leaks"
+fi
+
 # Many machines: the program's periodic OpenMetrics report read by a real
 # node_exporter, scraped by a real Prometheus, queried with PromQL.
 tests/fleet/check-fleet.sh "$T/prefix" >"$T/log" 2>&1
