@@ -22,7 +22,10 @@ int cli_usage(const char *what, const char *usage);
 /* ---- report.c: a JSON report (versions 1 and 2), read with jansson -------- */
 
 /* The counters, in the report's order. */
-#define COUNTERS(X) X(CALLS, "calls") X(FAILED, "failed") X(BYTES, "bytes") X(ALLOC, "alloc_bytes") X(FREE, "free_bytes")
+#define COUNTERS(X) X(CALLS, "calls") X(FAILED, "failed") X(BYTES, "bytes") X(ALLOC, "alloc_bytes") X(FREE, "free_bytes") \
+	X(INJECTED, "injected")
+/* injected (MEMSTATS_FAIL's failures) is in reports since memstats 0.1's
+ * fault injection: read as 0 when absent. */
 enum counter {
 #define C_(id, name) C_##id,
 	COUNTERS(C_)

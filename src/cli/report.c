@@ -118,7 +118,7 @@ static const char *read_row(json_t *o, struct row *r, int tracked)
 		return "has a line that is not a number";
 	r->line = line && json_is_integer(line) ? (unsigned long long)json_integer_value(line) : 0;
 	for (int c = 0; c < NCOUNTERS; c++)
-		if (get_count(o, counter_names[c], &r->c[c], 1))
+		if (get_count(o, counter_names[c], &r->c[c], c != C_INJECTED))
 			return "lacks a counter, or has one that is not a count";
 	if (via && !json_is_null(via)) {
 		if (!json_is_array(via) || json_array_size(via) > VIA_MAX)
@@ -139,7 +139,7 @@ static int read_totals(struct report *r, json_t *t)
 	if (!json_is_object(t))
 		return bad(r->path, "not a memstats report: no \"totals\" object");
 	for (int c = 0; c < NCOUNTERS; c++)
-		if (get_count(t, counter_names[c], &r->total[c], 1))
+		if (get_count(t, counter_names[c], &r->total[c], c != C_INJECTED))
 			return bad(r->path, "not a memstats report: totals lack \"%s\"", counter_names[c]);
 	r->tracked = json_object_get(t, "live_bytes") != NULL;
 	if (r->tracked && (read_live(t, &r->total_live) || get_count(t, "foreign_frees", &r->foreign_frees, 0)))

@@ -124,9 +124,12 @@ static void print(const struct report *rep, struct group *g, size_t n, size_t sh
 	size_t nc = 0, col;
 	char **cells;
 
-	for (size_t i = 0; by == BY_LINE && i < shown; i++) {
-		typed |= g[i].first->type != NULL;
-		via |= g[i].first->nvia > 0;
+	int injected = 0;
+
+	for (size_t i = 0; i < shown; i++) {
+		injected |= g[i].c[C_INJECTED] != 0;
+		typed |= by == BY_LINE && g[i].first->type != NULL;
+		via |= by == BY_LINE && g[i].first->nvia > 0;
 	}
 	heads[nc] = by_name[by], right[nc++] = 0;
 	if (by == BY_LINE) {
@@ -139,7 +142,8 @@ static void print(const struct report *rep, struct group *g, size_t n, size_t sh
 		heads[nc] = "rows", right[nc++] = 1;
 	}
 	for (int c = 0; c < NCOUNTERS; c++)
-		heads[nc] = counter_names[c], right[nc++] = 1;
+		if (c != C_INJECTED || injected) /* only when MEMSTATS_FAIL failed some */
+			heads[nc] = counter_names[c], right[nc++] = 1;
 	if (rep->tracked) {
 		heads[nc] = "live_blocks", right[nc++] = 1;
 		heads[nc] = "live_bytes", right[nc++] = 1;
@@ -165,7 +169,8 @@ static void print(const struct report *rep, struct group *g, size_t n, size_t sh
 			cell[col++] = fmt("%zu", g[i].nrows);
 		}
 		for (int c = 0; c < NCOUNTERS; c++)
-			cell[col++] = fmt("%llu", g[i].c[c]);
+			if (c != C_INJECTED || injected)
+				cell[col++] = fmt("%llu", g[i].c[c]);
 		if (rep->tracked) {
 			cell[col++] = fmt("%llu", g[i].live_blocks);
 			cell[col++] = fmt("%llu", g[i].live_bytes);

@@ -267,6 +267,31 @@ END_TEST
 
 /* ---- merge ------------------------------------------------------------------ */
 
+/* injected (MEMSTATS_FAIL's failures): read when there, summed, shown */
+START_TEST(test_injected)
+{
+	char *out;
+
+	put("f.json", "{\"version\": 1, \"pid\": 9, \"program\": \"app\", \"sites\": [{\"file\": \"a.c\", \"line\": 3, "
+		      "\"func\": \"f\", \"op\": \"malloc\", \"api\": \"malloc\", \"calls\": 5, \"failed\": 2, \"bytes\": 50, "
+		      "\"alloc_bytes\": 48, \"free_bytes\": 0, \"injected\": 2}], \"totals\": {\"calls\": 5, \"failed\": 2, "
+		      "\"bytes\": 50, \"alloc_bytes\": 48, \"free_bytes\": 0, \"injected\": 2, \"balance\": 48}}\n");
+	ck_assert_int_eq(ms("merge f.json f.json a.json"), 0);
+	out = slurp("out");
+	ck_assert_msg(strstr(out, "\"failed\": 4, \"bytes\": 100, \"alloc_bytes\": 96, \"free_bytes\": 0, \"injected\": 4}"),
+		      "%s", out);
+	free(out);
+	ck_assert_int_eq(ms("top f.json"), 0);
+	out = slurp("out");
+	ck_assert_msg(strstr(out, " injected") && shows(line_with(out, "a.c:3", NULL), "2"), "%s", out);
+	free(out);
+	ck_assert_int_eq(ms("top a.json"), 0);
+	out = slurp("out");
+	ck_assert_msg(!strstr(out, "injected"), "%s", out);
+	free(out);
+}
+END_TEST
+
 START_TEST(test_merge_sums_by_identity)
 {
 	char *out, *l;
@@ -657,6 +682,7 @@ int main(void)
 	tcase_add_test(tc, test_top_n_sort_and_groups);
 	tcase_add_test(tc, test_diff_changes_new_gone);
 	tcase_add_test(tc, test_merge_sums_by_identity);
+	tcase_add_test(tc, test_injected);
 	tcase_add_test(tc, test_pprof_profile);
 	tcase_add_test(tc, test_folded_lines);
 	tcase_add_test(tc, test_html_page);
