@@ -38,6 +38,7 @@ static int with_report(const struct memstats_options *opt, int (*emit)(const str
 		return -1;
 	report_prepare(&rep, rows, (size_t)n, opt);
 	rep.track = track_on;
+	rep.sampled = track_sampled ? track_sample_bytes : 0;
 	rep.callers = config.callers;
 	track_totals(&rep.live.peak_bytes, &rep.foreign_frees);
 	rep.pid = (long)getpid();

@@ -24,7 +24,7 @@ static void start_once(void)
 	config_parse(&config, secure_getenv, 2);
 	usable_init();
 	if (config.track)
-		track_init();
+		track_init(config.track == 2 ? (config.sample ? config.sample : 524288) : 0);
 	wrappers_init(config.wrappers);
 	/* before any thread publishes its slots: with a spec, none goes inline */
 	fail_init(config.fail, secure_getenv("MEMSTATS_FAIL_LOG"));

@@ -217,7 +217,8 @@ struct config {
 	enum output_kind output;
 	unsigned int interval;            /* MEMSTATS_INTERVAL: seconds between reports; 0: none */
 	int signal;                       /* MEMSTATS_SIGNAL: the signal that asks for one; 0: none */
-	int track;                        /* MEMSTATS_TRACK: live tracking */
+	int track;                        /* MEMSTATS_TRACK: live tracking (1 exact, 2 sampled) */
+	memstats_u64 sample;              /* MEMSTATS_SAMPLE: the mean bytes between samples */
 	char path[PATH_MAX];              /* OUTPUT_PATH: the template, %p unexpanded */
 	char match[256];
 	char wrappers[4096];              /* MEMSTATS_WRAPPERS: function names, comma-separated */
@@ -390,10 +391,14 @@ struct tracker {                          /* a thread's part of the live blocks 
 	struct share *share;              /* its share of each site's live blocks, by number */
 	size_t nshare;
 	int64_t bytes;                    /* its share of the process's live bytes */
+	int64_t sample_left;              /* sampled: bytes until the next sample */
+	uint64_t rng;                     /* sampled: its random numbers (0: not seeded yet) */
 };
 
 extern int track_on;                      /* set once at start-up */
-void track_init(void);
+extern int track_sampled;                 /* MEMSTATS_TRACK=sample: track_on too */
+extern memstats_u64 track_sample_bytes;   /* its mean gap between samples */
+void track_init(memstats_u64 sample_bytes); /* 0: exact */
 /* Block p, of size bytes requested at site s (counted already), is live. */
 void track_alloc(struct tracker *t, struct memstats_site *s, void *p, memstats_u64 size);
 /* Block p is about to be freed; a block not tracked counts as foreign. */
@@ -525,6 +530,7 @@ struct report {
 	size_t nsites;                    /* every site known */
 	struct memstats_counters total;   /* over the nmatched rows */
 	int track;                        /* live tracking is on: report live memory */
+	memstats_u64 sampled;             /* sampled tracking: its mean gap in bytes; 0: exact or off */
 	int callers;                      /* caller rows may be in it: JSON version 2 */
 	struct memstats_live live;        /* over the nmatched heap rows; peak_bytes: the process's */
 	struct memstats_live pool_live;   /* over the nmatched p_alloc rows (pool objects, apart) */

@@ -67,7 +67,9 @@ static int parse_number(const struct option *o, const char *val, struct config *
 	n = strtoull(val, &end, 10);
 	if (val[0] < '0' || val[0] > '9' || *end || errno || n < o->min || n > o->max)
 		return -1;
-	if (o->size == sizeof(size_t))
+	if (o->size == sizeof(memstats_u64))
+		*(memstats_u64 *)field(o, cfg) = n;
+	else if (o->size == sizeof(size_t))
 		*(size_t *)field(o, cfg) = (size_t)n;
 	else
 		*(unsigned int *)field(o, cfg) = (unsigned int)n;
@@ -245,6 +247,11 @@ static const struct keyword booleans[] = {
 	{ "0", 0 }, { "1", 1 }, { "no", 0 }, { "yes", 1 }, { "false", 0 }, { "true", 1 }, { "off", 0 }, { "on", 1 }, { NULL, 0 },
 };
 
+static const struct keyword tracks[] = {
+	{ "0", 0 }, { "1", 1 }, { "no", 0 }, { "yes", 1 }, { "false", 0 }, { "true", 1 }, { "off", 0 }, { "on", 1 },
+	{ "exact", 1 }, { "sample", 2 }, { NULL, 0 },
+};
+
 #define FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
 
 static const struct option options[] = {
@@ -254,7 +261,9 @@ static const struct option options[] = {
 	{ "TOP", parse_number, FIELD(report.top), NULL, 0, SIZE_MAX, "a number of rows (0: all)" },
 	{ "MATCH", parse_match, FIELD(match), NULL, 0, 0, "at most 255 bytes" },
 	{ "ALL", parse_keyword, FIELD(report.all), booleans, 0, 0, "0 or 1" },
-	{ "TRACK", parse_keyword, FIELD(track), booleans, 0, 0, "0 or 1" },
+	{ "TRACK", parse_keyword, FIELD(track), tracks, 0, 0, "0, 1 (exact) or sample" },
+	{ "SAMPLE", parse_number, FIELD(sample), NULL, 1, (unsigned long long)1 << 40,
+	  "a number of bytes, 1 to 2^40 (the mean gap between samples)" },
 	{ "INTERVAL", parse_number, FIELD(interval), NULL, 1, INT_MAX, "a number of seconds, 1 to 2147483647" },
 	{ "SIGNAL", parse_signal, FIELD(signal), NULL, 0, 0,
 	  "a signal to catch: USR2, SIGHUP, RTMIN+1, 12... (not KILL, STOP, ABRT or a fault)" },

@@ -123,6 +123,9 @@ void report_json(const struct report *rep, struct writer *w)
 	w_str(w, rep->callers ? "{\"version\": 2, \"pid\": " : "{\"version\": 1, \"pid\": ");
 	w_i64(w, rep->pid);
 	string_json(w, ", \"program\": ", rep->program);
+	w_str(w, rep->sampled ? ", \"track\": \"sampled\"" : rep->track ? ", \"track\": \"exact\"" : ", \"track\": \"off\"");
+	if (rep->sampled)
+		field_u64(w, ", \"sample_bytes\": ", rep->sampled);
 	unused_wrappers_json(w);
 	w_str(w, ",\n \"sites\": [");
 	for (size_t i = 0; i < rep->nrows; i++) {

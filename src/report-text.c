@@ -215,6 +215,11 @@ static size_t live_columns(struct column *cols, const struct memstats_row *const
 static void live_summary(const struct report *rep, struct writer *w)
 {
 	w_str(w, "\nLIVE memory (leaks, if the program is exiting): ");
+	if (rep->sampled) {
+		w_str(w, "estimated from a sample of 1 in ");
+		w_u64(w, rep->sampled);
+		w_str(w, " bytes: ");
+	}
 	w_u64(w, rep->live.blocks);
 	w_str(w, " blocks, ");
 	w_u64(w, rep->live.bytes);

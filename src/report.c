@@ -66,6 +66,7 @@ void report_prepare(struct report *rep, struct memstats_row *rows, size_t n, con
 	memset(&rep->live, 0, sizeof(rep->live));
 	memset(&rep->pool_live, 0, sizeof(rep->pool_live));
 	rep->track = 0;
+	rep->sampled = 0;
 	rep->callers = 0;
 	rep->foreign_frees = 0;
 	rep->opt = *opt;

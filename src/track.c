@@ -12,6 +12,14 @@
  * exact. A share is flushed into the site's atomic count when it strays far
  * from zero; a peak is the flushed count plus the allocating thread's share,
  * so it is exact in one thread and within FLUSH bytes per thread otherwise.
+ *
+ * Sampled (MEMSTATS_TRACK=sample): each thread counts down the bytes its
+ * calls allocate, from an exponentially distributed gap of mean
+ * sample_bytes (no lock, no shared line on the way); the block that takes
+ * the countdown below zero is tracked, standing for 1/(1 - e^(-size/S))
+ * blocks of its size (about S/size for a small block, 1 for a large one),
+ * which makes the live counts unbiased estimates. A map of counts by
+ * address lets a free skip the tables when its block cannot be sampled.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -34,6 +42,8 @@ struct site_live {                       /* a site's flushed shares and peak; at
 };
 
 int track_on;
+int track_sampled;                       /* MEMSTATS_TRACK=sample */
+memstats_u64 track_sample_bytes;
 const unsigned int track_age_min_s[MEMSTATS_AGE_BUCKETS] = {
 #define AGE_(seconds) seconds,
 	MEMSTATS_AGES(AGE_)
@@ -183,16 +193,116 @@ static int far(int64_t v)
 	return v > FLUSH || v < -FLUSH;
 }
 
+/* ---- sampling ------------------------------------------------------------ */
+
+/* The map: sampled live blocks per address bucket (atomics). */
+#define MAP_BITS 16
+static uint16_t sampled_at[1 << MAP_BITS];
+
+static size_t bucket(uintptr_t key)
+{
+	return (size_t)(((uint64_t)(key >> 4) * 0x9e3779b97f4a7c15ull) >> (64 - MAP_BITS));
+}
+
+/* Whether block p may be a sampled one (its bucket holds some). */
+static int maybe_sampled(uintptr_t key)
+{
+	return __atomic_load_n(&sampled_at[bucket(key)], __ATOMIC_RELAXED) != 0;
+}
+
+static void unmark(uintptr_t key)
+{
+	if (track_sampled)
+		__atomic_sub_fetch(&sampled_at[bucket(key)], 1, __ATOMIC_RELAXED);
+}
+
+/* e^-x for x >= 0, and ln(u) for u in (0, 1]: no libm in the runtime. */
+static double exp_neg(double x)
+{
+	double r, term = 1, sum = 1;
+	int k = 0;
+
+	if (x > 700)
+		return 0;
+	while (x > 0.5) { /* e^-x = (e^-(x/2))^2 */
+		x /= 2;
+		k++;
+	}
+	r = -x;
+	for (int i = 1; i < 14; i++) {
+		term *= r / i;
+		sum += term;
+	}
+	while (k--)
+		sum *= sum;
+	return sum;
+}
+
+static double ln(double u)
+{
+	int e = 0;
+	double t, t2, sum = 0;
+
+	while (u < 0.5) {
+		u *= 2;
+		e--;
+	}
+	t = (u - 1) / (u + 1);
+	t2 = t * t;
+	for (int i = 19; i >= 1; i -= 2)
+		sum = sum * t2 + 1.0 / i;
+	return 2 * t * sum + e * 0.6931471805599453;
+}
+
+static uint64_t next_random(struct tracker *t)
+{
+	static uint64_t threads_seeded;
+
+	if (!t->rng) /* a fixed seed per thread, by the order threads sample in */
+		t->rng = 0x9e3779b97f4a7c15ull * (__atomic_add_fetch(&threads_seeded, 1, __ATOMIC_RELAXED) * 2 + 1);
+	t->rng ^= t->rng << 13;
+	t->rng ^= t->rng >> 7;
+	t->rng ^= t->rng << 17;
+	return t->rng;
+}
+
+/* The bytes until the next sample: exponential, mean track_sample_bytes. */
+static int64_t next_gap(struct tracker *t)
+{
+	double u = ((double)(next_random(t) >> 11) + 1) / 9007199254740992.0; /* (0, 1] */
+
+	return (int64_t)(-(double)track_sample_bytes * ln(u)) + 1;
+}
+
+/* What block v counts for: itself when exact; sampled, its weight, with
+ * the fraction rounded by a fixed function of its address (unbiased over
+ * blocks, and the same at its free as at its allocation). */
+static void weights(const struct live *v, int64_t *blocks, int64_t *bytes)
+{
+	double w, frac;
+
+	if (!track_sampled) {
+		*blocks = 1;
+		*bytes = (int64_t)v->size;
+		return;
+	}
+	w = 1 / (1 - exp_neg((double)(v->size ? v->size : 1) / (double)track_sample_bytes));
+	frac = (double)(((uint64_t)v->key * 0xbf58476d1ce4e5b9ull) >> 11) / 9007199254740992.0;
+	*blocks = (int64_t)(w + frac);
+	*bytes = (int64_t)(w * (double)v->size + frac);
+}
+
 /* Block v is live: this thread's shares grow, and the peaks with them. */
 static void account_alloc(struct tracker *t, const struct live *v)
 {
 	struct share *sh = share_of(t, v->id);
 	struct site_live *sl = site_live(v->id);
-	int64_t size = (int64_t)v->size, mine_now;
+	int64_t size, mine_now, n;
 
 	if (!sh || !sl)
 		return;
-	relaxed_add(&sh->blocks, 1);
+	weights(v, &n, &size);
+	relaxed_add(&sh->blocks, n);
 	mine_now = get(&sh->bytes) + size;
 	__atomic_store_n(&sh->bytes, mine_now, __ATOMIC_RELAXED);
 	raise_peak(&sl->peak, get(&sl->bytes) + mine_now);
@@ -212,11 +322,12 @@ static void account_free(struct tracker *t, const struct live *v)
 {
 	struct share *sh = share_of(t, v->id);
 	struct site_live *sl = site_live(v->id);
-	int64_t size = (int64_t)v->size;
+	int64_t size, n;
 
 	if (!sh || !sl)
 		return;
-	relaxed_add(&sh->blocks, -1);
+	weights(v, &n, &size);
+	relaxed_add(&sh->blocks, -n);
 	relaxed_add(&sh->bytes, -size);
 	if (far(get(&sh->bytes)))
 		flush(sl, sh);
@@ -256,9 +367,11 @@ void track_thread_gone(struct tracker *t)
 	t->nshare = 0;
 }
 
-void track_init(void)
+void track_init(memstats_u64 sample_bytes)
 {
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &clock_start);
+	track_sample_bytes = sample_bytes;
+	track_sampled = sample_bytes != 0;
 	track_on = 1;
 }
 
@@ -277,8 +390,10 @@ static void insert(struct tracker *t, const struct live *v)
 		if (rc < 0)
 			return; /* not tracked: its free will count as foreign */
 	}
-	if (live_put(&t->table, v, &stale))
+	if (live_put(&t->table, v, &stale)) {
 		account_free(t, &stale); /* freed by code we do not see, then reused */
+		unmark(stale.key);
+	}
 	account_alloc(t, v);
 }
 
@@ -286,9 +401,17 @@ void track_alloc(struct tracker *t, struct memstats_site *s, void *p, memstats_u
 {
 	unsigned int id = __atomic_load_n(&s->id, __ATOMIC_RELAXED);
 
-	if (t && id)
-		insert(t, &(struct live){ (uintptr_t)p, size, id, track_now() });
+	if (!t || !id)
+		return;
+	if (track_sampled) {
+		if ((t->sample_left -= (int64_t)(size ? size : 1)) >= 0)
+			return; /* not this one */
+		t->sample_left = next_gap(t);
+		__atomic_add_fetch(&sampled_at[bucket((uintptr_t)p)], 1, __ATOMIC_RELAXED);
+	}
+	insert(t, &(struct live){ (uintptr_t)p, size, id, track_now() });
 }
+
 
 /* p's entry, from this thread's table or, under the lock, another's. */
 static int take(struct tracker *t, void *p, struct live *out)
@@ -308,8 +431,11 @@ static int take(struct tracker *t, void *p, struct live *out)
 
 int track_take(struct tracker *t, void *p, struct live *saved)
 {
+	if (track_sampled && !maybe_sampled((uintptr_t)p))
+		return 0; /* sampled or not: never in a table */
 	if (!take(t, p, saved))
 		return 0;
+	unmark(saved->key);
 	if (t)
 		account_free(t, saved);
 	return 1;
@@ -317,13 +443,18 @@ int track_take(struct tracker *t, void *p, struct live *saved)
 
 void track_restore(struct tracker *t, const struct live *saved)
 {
-	if (t)
-		insert(t, saved);
+	if (!t)
+		return;
+	if (track_sampled)
+		__atomic_add_fetch(&sampled_at[bucket(saved->key)], 1, __ATOMIC_RELAXED);
+	insert(t, saved);
 }
 
+/* Sampled, a block not found was not sampled: no foreign free is known. */
 void track_foreign(void)
 {
-	__atomic_add_fetch(&foreign_frees, 1, __ATOMIC_RELAXED);
+	if (!track_sampled)
+		__atomic_add_fetch(&foreign_frees, 1, __ATOMIC_RELAXED);
 }
 
 void track_free(struct tracker *t, void *p)
@@ -361,10 +492,13 @@ static void age_one(const struct live *v, void *arg)
 {
 	int b = track_age_bucket(snapshot_now - v->born);
 
+	int64_t n, bytes;
+
 	(void)arg;
+	weights(v, &n, &bytes);
 	if (v->id < nages) {
-		ages[v->id].age_blocks[b]++;
-		ages[v->id].age_bytes[b] += v->size;
+		ages[v->id].age_blocks[b] += (memstats_u64)n;
+		ages[v->id].age_bytes[b] += (memstats_u64)bytes;
 	}
 }
 

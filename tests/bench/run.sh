@@ -3,7 +3,8 @@
 # baseline, with memstats tracking live blocks (MEMSTATS_TRACK=1) and, when
 # PRELOAD names libmemstats-preload.so, the plain build under it,
 # interleaved (a warm-up round, then RUNS rounds), and prints one line per
-# workload with the medians and the ratios to plain. The wrapped workload
+# workload with the medians and the ratios to plain (sampled: the memstats
+# build with MEMSTATS_TRACK=sample). The wrapped workload
 # (pairs through bench_xmalloc and bench_xfree) runs with those declared
 # in MEMSTATS_WRAPPERS (under the preload library on a hundredth of its
 # pairs, scaled: each call there walks the stack).
@@ -25,6 +26,7 @@ run() {
 	memstats) if [ "$2" = wrapped ]; then MEMSTATS_WRAPPERS=bench_xmalloc,bench_xfree "$dir/memstats" "$2"
 		else "$dir/memstats" "$2"; fi ;;
 	tracked) MEMSTATS_TRACK=1 run memstats "$2" ;;
+	sampled) MEMSTATS_TRACK=sample run memstats "$2" ;;
 	# under the preload library a call inside a declared wrapper walks
 	# the stack (about a microsecond): a hundredth of the pairs, the time
 	# scaled back up
@@ -35,7 +37,7 @@ run() {
 	esac
 }
 
-kinds="plain memstats atomic tracked"
+kinds="plain memstats atomic tracked sampled"
 [ -n "$preload" ] && kinds="$kinds preload"
 for w in $workloads; do
 	for k in $kinds; do run "$k" "$w" >/dev/null; : >"$dir/$w.$k"; done # warm-up
@@ -45,11 +47,11 @@ for w in $workloads; do
 		i=$((i + 1))
 	done
 	p=$(median <"$dir/$w.plain") m=$(median <"$dir/$w.memstats") a=$(median <"$dir/$w.atomic")
-	t=$(median <"$dir/$w.tracked") l=0
+	t=$(median <"$dir/$w.tracked") sm=$(median <"$dir/$w.sampled") l=0
 	[ -n "$preload" ] && l=$(median <"$dir/$w.preload")
-	awk -v w="$w" -v p="$p" -v m="$m" -v a="$a" -v t="$t" -v l="$l" 'BEGIN {
-		printf "bench %s plain=%.4f memstats=%.4f ratio=%.2f atomic_baseline_ratio=%.2f tracked=%.4f tracked_ratio=%.2f",
-			w, p, m, m / p, a / p, t, t / p
+	awk -v w="$w" -v p="$p" -v m="$m" -v a="$a" -v t="$t" -v sm="$sm" -v l="$l" 'BEGIN {
+		printf "bench %s plain=%.4f memstats=%.4f ratio=%.2f atomic_baseline_ratio=%.2f tracked=%.4f tracked_ratio=%.2f sampled=%.4f sampled_ratio=%.2f",
+			w, p, m, m / p, a / p, t, t / p, sm, sm / p
 		if (l > 0)
 			printf " preload=%.4f preload_ratio=%.2f", l, l / p
 		printf "\n" }'

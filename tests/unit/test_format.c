@@ -440,7 +440,7 @@ START_TEST(test_json_report)
 	prepare(&rep, rows, NELEM(rows), &opt);
 	s = render(report_json, &rep);
 	ck_assert_str_eq(s,
-		"{\"version\": 1, \"pid\": 1234, \"program\": \"app\",\n"
+		"{\"version\": 1, \"pid\": 1234, \"program\": \"app\", \"track\": \"off\",\n"
 		" \"sites\": [\n"
 		"  {\"kind\": \"site\", \"file\": \"src/app.c\", \"line\": 42, \"func\": \"load\", \"op\": \"malloc\","
 		" \"api\": \"malloc\", \"type\": null, \"object\": \"/bin/app\", \"offset\": null, \"via\": null, \"calls\": 10, \"failed\": 0, \"bytes\": 640,"
@@ -465,7 +465,7 @@ START_TEST(test_json_report_empty)
 	rep.program = NULL;
 	s = render(report_json, &rep);
 	ck_assert_str_eq(s,
-		"{\"version\": 1, \"pid\": 1234, \"program\": null,\n"
+		"{\"version\": 1, \"pid\": 1234, \"program\": null, \"track\": \"off\",\n"
 		" \"sites\": [],\n"
 		" \"totals\": {\"calls\": 0, \"failed\": 0, \"bytes\": 0, \"alloc_bytes\": 0,"
 		" \"free_bytes\": 0, \"injected\": 0, \"balance\": 0}}\n");
@@ -487,7 +487,7 @@ START_TEST(test_json_report_typed_negative)
 	prepare(&rep, rows, NELEM(rows), &opt);
 	s = render(report_json, &rep);
 	ck_assert_str_eq(s,
-		"{\"version\": 1, \"pid\": 1234, \"program\": \"app\",\n"
+		"{\"version\": 1, \"pid\": 1234, \"program\": \"app\", \"track\": \"off\",\n"
 		" \"sites\": [\n"
 		"  {\"kind\": \"site\", \"file\": \"we\\\"ird\\u000a.c\", \"line\": 7, \"func\": \"tree_add\", \"op\": \"malloc\","
 		" \"api\": \"ha_aligned_alloc_typed\", \"type\": \"struct node\", \"object\": \"/bin/app\", \"offset\": null, \"via\": null, \"calls\": 2, \"failed\": 1,"
@@ -753,7 +753,7 @@ START_TEST(test_json_tracking)
 	tracked(&rep, rows, &opt);
 	s = render(report_json, &rep);
 	ck_assert_str_eq(s,
-		"{\"version\": 1, \"pid\": 1234, \"program\": \"app\",\n"
+		"{\"version\": 1, \"pid\": 1234, \"program\": \"app\", \"track\": \"exact\",\n"
 		" \"sites\": [\n"
 		"  {\"kind\": \"site\", \"file\": \"a.c\", \"line\": 1, \"func\": \"f\", \"op\": \"malloc\", \"api\": \"malloc\", \"type\": null,"
 		" \"object\": \"/bin/app\", \"offset\": null, \"via\": null, \"calls\": 4, \"failed\": 0, \"bytes\": 400, \"alloc_bytes\": 416, \"free_bytes\": 0, \"injected\": 0,"

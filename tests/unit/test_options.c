@@ -555,6 +555,29 @@ START_TEST(test_all_maybe_is_bad)
 }
 END_TEST
 
+START_TEST(test_track_sample)
+{
+	static const char *const sampled[] = { "MEMSTATS_TRACK=sample", "MEMSTATS_SAMPLE=4096", NULL };
+	static const char *const exact[] = { "MEMSTATS_TRACK=exact", NULL };
+	static const char *const bad[] = { "MEMSTATS_TRACK=sample", "MEMSTATS_SAMPLE=0", NULL };
+	struct config cfg;
+	char *warn;
+
+	ck_assert_int_eq(parse(sampled, &cfg, &warn), 0);
+	ck_assert_int_eq(cfg.track, 2);
+	ck_assert_uint_eq(cfg.sample, 4096);
+	free(warn);
+	ck_assert_int_eq(parse(exact, &cfg, &warn), 0);
+	ck_assert_int_eq(cfg.track, 1);
+	ck_assert_uint_eq(cfg.sample, 0); /* the default, chosen at start-up: 524288 */
+	free(warn);
+	ck_assert_int_eq(parse(bad, &cfg, &warn), 1);
+	check_one_warning(warn, "MEMSTATS_SAMPLE", "0");
+	ck_assert_int_eq(cfg.track, 2);
+	free(warn);
+}
+END_TEST
+
 START_TEST(test_track)
 {
 	static const char *const on[] = { "MEMSTATS_TRACK=1", NULL };
@@ -920,6 +943,7 @@ Suite *suite_options(void)
 	tcase_add_test(tc, test_all_booleans);
 	tcase_add_test(tc, test_all_maybe_is_bad);
 	tcase_add_test(tc, test_track);
+	tcase_add_test(tc, test_track_sample);
 	tcase_add_test(tc, test_interval_seconds);
 	tcase_add_loop_test(tc, test_interval_bad, 0, (int)(sizeof(bad_intervals) / sizeof(bad_intervals[0])));
 	tcase_add_test(tc, test_signal_names_and_numbers);

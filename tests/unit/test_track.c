@@ -140,7 +140,7 @@ static void tracking(void)
 {
 	setenv("MEMSTATS_OUTPUT", "off", 1); /* no report at the test's exit */
 	runtime_enter();
-	track_init();
+	track_init(0);
 }
 
 /* The live data of the site at line. */
