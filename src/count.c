@@ -6,6 +6,7 @@
  * site, or a caller record (callers.c); its counters go to this thread's
  * slot for that record, its block to this thread's live table.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,6 +168,21 @@ void count_realloc_end(struct memstats_site *s, const struct realloc_count *rc, 
 	struct thread *t = thread_get();
 
 	count_realloc_at(t, record_for(t, s, pc, ra), rc, size, p);
+}
+
+/* The inline path's countdown went below zero (memstats/sites.h). Not
+ * sampling: it is never to come here again. */
+void memstats__sampled(struct memstats_site *s, void *p, memstats_size_t size)
+{
+	struct thread *t;
+
+	runtime_enter();
+	if (!track_sampled) {
+		memstats_tls_.sample_left = LLONG_MAX / 2;
+		return;
+	}
+	if ((t = thread_get()))
+		track_sample(&t->tracker, s, p, size);
 }
 
 struct memstats_site *count_record(struct thread *t, struct memstats_site *s, const void *pc, const void *ra)

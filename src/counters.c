@@ -21,6 +21,7 @@ __thread struct memstats_tls memstats_tls_ __attribute__((tls_model("initial-exe
 int counters_inline_ok, counters_callers_ok;
 
 int counters_all_out;
+const unsigned short *counters_sample_map;
 
 void counters_publish(struct slots *sl)
 {
@@ -34,6 +35,7 @@ void counters_publish(struct slots *sl)
 	}
 	memstats_tls_.slot = sl ? sl->c : NULL;
 	memstats_tls_.limit = relaxed_get(&counters_inline_ok) && !out ? limit : 0;
+	memstats_tls_.sample_map = counters_sample_map;
 	memstats__callers_tls.slot = sl ? sl->c : NULL;
 	memstats__callers_tls.limit = relaxed_get(&counters_callers_ok) && !out ? limit : 0;
 }

@@ -349,6 +349,8 @@ struct slots {
 };
 /* Set once a fault injection spec was armed: every call out of line. */
 extern int counters_all_out;
+/* Sampled tracking's map of blocks, published in every thread's view. */
+extern const unsigned short *counters_sample_map;
 /* counters_all_out set, and every thread's views emptied (each thread's
  * calls out of line from its next one on). */
 void counters_route_all_out(void);
@@ -391,7 +393,6 @@ struct tracker {                          /* a thread's part of the live blocks 
 	struct share *share;              /* its share of each site's live blocks, by number */
 	size_t nshare;
 	int64_t bytes;                    /* its share of the process's live bytes */
-	int64_t sample_left;              /* sampled: bytes until the next sample */
 	uint64_t rng;                     /* sampled: its random numbers (0: not seeded yet) */
 };
 
@@ -399,6 +400,10 @@ extern int track_on;                      /* set once at start-up */
 extern int track_sampled;                 /* MEMSTATS_TRACK=sample: track_on too */
 extern memstats_u64 track_sample_bytes;   /* its mean gap between samples */
 void track_init(memstats_u64 sample_bytes); /* 0: exact */
+/* Sampled: block p (counted) is the thread's next sample; a new gap drawn
+ * into memstats_tls_.sample_left, the countdown the inline path shares. */
+void track_sample(struct tracker *t, struct memstats_site *s, void *p, memstats_u64 size);
+const unsigned short *track_sample_map(void); /* the map the inline free reads; NULL unless sampled */
 /* Block p, of size bytes requested at site s (counted already), is live. */
 void track_alloc(struct tracker *t, struct memstats_site *s, void *p, memstats_u64 size);
 /* Block p is about to be freed; a block not tracked counts as foreign. */

@@ -199,9 +199,15 @@ static int far(int64_t v)
 #define MAP_BITS 16
 static uint16_t sampled_at[1 << MAP_BITS];
 
+/* the header's MEMSTATS_SAMPLE_BUCKET_: the inline free reads the map too */
 static size_t bucket(uintptr_t key)
 {
-	return (size_t)(((uint64_t)(key >> 4) * 0x9e3779b97f4a7c15ull) >> (64 - MAP_BITS));
+	return (size_t)MEMSTATS_SAMPLE_BUCKET_((void *)key);
+}
+
+const unsigned short *track_sample_map(void)
+{
+	return track_sampled ? sampled_at : NULL;
 }
 
 /* Whether block p may be a sampled one (its bucket holds some). */
@@ -404,11 +410,23 @@ void track_alloc(struct tracker *t, struct memstats_site *s, void *p, memstats_u
 	if (!t || !id)
 		return;
 	if (track_sampled) {
-		if ((t->sample_left -= (int64_t)(size ? size : 1)) >= 0)
+		/* the thread's countdown, shared with the inline path */
+		if ((memstats_tls_.sample_left -= (long long)size) >= 0)
 			return; /* not this one */
-		t->sample_left = next_gap(t);
-		__atomic_add_fetch(&sampled_at[bucket((uintptr_t)p)], 1, __ATOMIC_RELAXED);
+		track_sample(t, s, p, size);
+		return;
 	}
+	insert(t, &(struct live){ (uintptr_t)p, size, id, track_now() });
+}
+
+void track_sample(struct tracker *t, struct memstats_site *s, void *p, memstats_u64 size)
+{
+	unsigned int id = __atomic_load_n(&s->id, __ATOMIC_RELAXED);
+
+	memstats_tls_.sample_left = next_gap(t);
+	if (!p || !id)
+		return;
+	__atomic_add_fetch(&sampled_at[bucket((uintptr_t)p)], 1, __ATOMIC_RELAXED);
 	insert(t, &(struct live){ (uintptr_t)p, size, id, track_now() });
 }
 

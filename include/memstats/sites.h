@@ -140,7 +140,24 @@ MEMSTATS_API_ void memstats__pool(struct memstats_site *site, const char *name, 
 struct memstats_tls {
 	struct memstats_counters *slot;
 	unsigned int limit;
+	/* sampled tracking (MEMSTATS_TRACK=sample): the bytes this thread may
+	 * allocate before the next sampled block (the inline path counts them
+	 * down and calls memstats__sampled() past zero); and the sampled live
+	 * blocks per address bucket (MEMSTATS_SAMPLE_BUCKET_): a block whose
+	 * bucket holds one is freed out of line. NULL when not sampling. */
+	long long sample_left;
+	const unsigned short *sample_map;
 };
+#ifdef __cplusplus
+#define MEMSTATS_BITS_(p) reinterpret_cast<memstats_size_t>(p)
+#else
+#define MEMSTATS_BITS_(p) ((memstats_size_t)(p))
+#endif
+#define MEMSTATS_SAMPLE_BUCKET_(p) \
+	(MEMSTATS_CAST_(unsigned long long, MEMSTATS_BITS_(p) >> 4) * 0x9e3779b97f4a7c15ull >> 48)
+/* The block p of size bytes at site, counted inline, took this thread's
+ * countdown below zero: it may be the sampled one. */
+MEMSTATS_API_ void memstats__sampled(struct memstats_site *site, void *p, memstats_size_t size) MEMSTATS_NOTHROW_;
 extern __thread struct memstats_tls memstats_tls_ __attribute__((tls_model("initial-exec"), visibility("default")));
 
 /* called by the ha_aligned_* macros below; how: MEMSTATS_ALIGNED_* */
@@ -334,6 +351,22 @@ static __inline__ struct memstats_counters *memstats_slot_(struct memstats_site 
 	return __builtin_expect(id - 1u < t->limit, 1) ? t->slot + id : MEMSTATS_NULLPTR_;
 }
 
+/* Sampled tracking's part of the inline path: the countdown after an
+ * allocation, and, before a free, whether the block may be a sampled one. */
+static __inline__ __attribute__((always_inline)) void memstats_sample_(struct memstats_site *site, void *p,
+									memstats_size_t size) MEMSTATS_NOEXCEPT_
+{
+	if (__builtin_expect((memstats_tls_.sample_left -= MEMSTATS_CAST_(long long, size)) < 0, 0))
+		memstats__sampled(site, p, size);
+}
+
+static __inline__ __attribute__((always_inline)) int memstats_sampled_(const void *p) MEMSTATS_NOEXCEPT_
+{
+	const unsigned short *m = memstats_tls_.sample_map;
+
+	return __builtin_expect(m != MEMSTATS_NULLPTR_, 0) && m[MEMSTATS_SAMPLE_BUCKET_(p)] != 0;
+}
+
 static __inline__ __attribute__((always_inline, malloc, alloc_size(2))) void *
 memstats_fast_malloc(struct memstats_site *site, memstats_size_t size) MEMSTATS_NOEXCEPT_
 {
@@ -344,6 +377,7 @@ memstats_fast_malloc(struct memstats_site *site, memstats_size_t size) MEMSTATS_
 		return memstats_malloc(site, size, MEMSTATS_RA_);
 	p = __builtin_malloc(size);
 	memstats_count_(c, size, p, size != 0);
+	memstats_sample_(site, p, size);
 	return p;
 }
 
@@ -361,6 +395,7 @@ memstats_fast_calloc(struct memstats_site *site, memstats_size_t n, memstats_siz
 	p = __builtin_calloc(n, size);
 	/* an overflowing request has no byte count to record honestly */
 	memstats_count_(c, overflow ? 0 : total, p, overflow || total != 0);
+	memstats_sample_(site, p, overflow ? 0 : total);
 	return p;
 }
 
@@ -371,7 +406,7 @@ memstats_fast_realloc(struct memstats_site *site, void *ptr, memstats_size_t siz
 	memstats_u64 old;
 	void *p;
 
-	if (!c)
+	if (!c || (ptr && memstats_sampled_(ptr)))
 		return memstats_realloc(site, ptr, size, MEMSTATS_RA_);
 	old = ptr ? memstats_usable_(ptr) : 0;
 	p = __builtin_realloc(ptr, size);
@@ -380,6 +415,7 @@ memstats_fast_realloc(struct memstats_site *site, void *ptr, memstats_size_t siz
 	 * size of 0 (glibc returns NULL then); on failure it stays */
 	if (p || size == 0)
 		memstats_add_(&c->free_bytes, old);
+	memstats_sample_(site, p, size);
 	return p;
 }
 
@@ -390,7 +426,7 @@ static __inline__ __attribute__((always_inline)) void memstats_fast_free(struct 
 	if (!ptr)
 		return; /* free(NULL) does nothing, so it is not a call */
 	c = memstats_slot_(site);
-	if (!c) {
+	if (!c || memstats_sampled_(ptr)) {
 		memstats_free(site, ptr, MEMSTATS_RA_);
 		return;
 	}
@@ -413,6 +449,7 @@ memstats_fast_strdup(struct memstats_site *site, const char *s) MEMSTATS_NOEXCEP
 	if (p)
 		__builtin_memcpy(p, s, len);
 	memstats_count_(c, len, p, 1);
+	memstats_sample_(site, p, len);
 	return p;
 }
 
