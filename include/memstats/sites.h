@@ -347,8 +347,10 @@ static __inline__ struct memstats_counters *memstats_slot_(struct memstats_site 
 	unsigned int id = __atomic_load_n(&site->id, __ATOMIC_RELAXED);
 	struct memstats_tls *t = &memstats_tls_;
 
-	/* id 0 (not numbered yet) wraps around and fails the test */
-	return __builtin_expect(id - 1u < t->limit, 1) ? t->slot + id : MEMSTATS_NULLPTR_;
+	/* id 0 (not numbered yet) wraps around and fails the test; limit is
+	 * read relaxed: fault injection empties it from another thread */
+	return __builtin_expect(id - 1u < __atomic_load_n(&t->limit, __ATOMIC_RELAXED), 1) ? t->slot + id
+											   : MEMSTATS_NULLPTR_;
 }
 
 /* Sampled tracking's part of the inline path: the countdown after an
@@ -364,7 +366,10 @@ static __inline__ __attribute__((always_inline)) int memstats_sampled_(const voi
 {
 	const unsigned short *m = memstats_tls_.sample_map;
 
-	return __builtin_expect(m != MEMSTATS_NULLPTR_, 0) && m[MEMSTATS_SAMPLE_BUCKET_(p)] != 0;
+	/* relaxed: another thread's sample, published before its block could
+	 * reach this one, is seen; a plain load on x86-64 and aarch64 */
+	return __builtin_expect(m != MEMSTATS_NULLPTR_, 0) &&
+	       __atomic_load_n(&m[MEMSTATS_SAMPLE_BUCKET_(p)], __ATOMIC_RELAXED) != 0;
 }
 
 static __inline__ __attribute__((always_inline, malloc, alloc_size(2))) void *
