@@ -177,12 +177,23 @@ void memstats__sampled(struct memstats_site *s, void *p, memstats_size_t size)
 	struct thread *t;
 
 	runtime_enter();
-	if (!track_sampled) {
+	if (!track_on) {
 		memstats_tls_.sample_left = LLONG_MAX / 2;
 		return;
 	}
 	if ((t = thread_get()))
 		track_sample(&t->tracker, s, p, size);
+}
+
+void memstats__untrack(void *p)
+{
+	struct thread *t;
+
+	runtime_enter();
+	if (!track_on)
+		return;
+	t = thread_get();
+	track_free(t ? &t->tracker : NULL, p);
 }
 
 struct memstats_site *count_record(struct thread *t, struct memstats_site *s, const void *pc, const void *ra)

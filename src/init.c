@@ -31,12 +31,12 @@ static void start_once(void)
 	config.callers = wrappers_count() || &memstats__preloaded;
 	if (config.callers)
 		symbols_init();
-	/* exact tracking needs every call to reach the runtime (sampled, the
-	 * inline path does its part); under the preload library, the runtime's
-	 * calls are the ones it must not count again */
-	counters_inline_ok = usable_from_header && (!track_on || track_sampled) && !&memstats__preloaded;
+	/* tracking: the inline path calls the runtime for each block it must
+	 * track, and before each free of one; under the preload library, the
+	 * runtime's calls are the ones it must not count again */
+	counters_inline_ok = usable_from_header && !&memstats__preloaded;
 	counters_callers_ok = usable_from_header && !track_on;
-	/* sampled: the inline path counts down, and its frees read the map */
+	/* the inline path counts down, and its frees read the map */
 	counters_sample_map = track_sample_map();
 	periodic_start(&config);
 	memstats__busy--;

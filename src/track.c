@@ -22,6 +22,7 @@
  * address lets a free skip the tables when its block cannot be sampled.
  */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,9 +206,13 @@ static size_t bucket(uintptr_t key)
 	return (size_t)MEMSTATS_SAMPLE_BUCKET_((void *)key);
 }
 
+/* Exact, every bucket may hold a tracked block: the map is all ones. */
 const unsigned short *track_sample_map(void)
 {
-	return track_sampled ? sampled_at : NULL;
+	if (track_on && !track_sampled)
+		for (size_t i = 0; i < NELEM(sampled_at); i++)
+			sampled_at[i] = 1;
+	return track_on ? sampled_at : NULL;
 }
 
 /* Whether block p may be a sampled one (its bucket holds some). */
@@ -411,7 +416,7 @@ void track_alloc(struct tracker *t, struct memstats_site *s, void *p, memstats_u
 		return;
 	if (track_sampled) {
 		/* the thread's countdown, shared with the inline path */
-		if ((memstats_tls_.sample_left -= (long long)size) >= 0)
+		if ((memstats_tls_.sample_left -= (long long)size) > 0)
 			return; /* not this one */
 		track_sample(t, s, p, size);
 		return;
@@ -423,6 +428,12 @@ void track_sample(struct tracker *t, struct memstats_site *s, void *p, memstats_
 {
 	unsigned int id = __atomic_load_n(&s->id, __ATOMIC_RELAXED);
 
+	if (!track_sampled) { /* exact: every block, the countdown kept below zero */
+		memstats_tls_.sample_left = LLONG_MIN / 2;
+		if (p && id)
+			insert(t, &(struct live){ (uintptr_t)p, size, id, track_now() });
+		return;
+	}
 	memstats_tls_.sample_left = next_gap(t);
 	if (!p || !id)
 		return;

@@ -140,11 +140,13 @@ MEMSTATS_API_ void memstats__pool(struct memstats_site *site, const char *name, 
 struct memstats_tls {
 	struct memstats_counters *slot;
 	unsigned int limit;
-	/* sampled tracking (MEMSTATS_TRACK=sample): the bytes this thread may
-	 * allocate before the next sampled block (the inline path counts them
-	 * down and calls memstats__sampled() past zero); and the sampled live
-	 * blocks per address bucket (MEMSTATS_SAMPLE_BUCKET_): a block whose
-	 * bucket holds one is freed out of line. NULL when not sampling. */
+	/* live tracking: the bytes this thread may allocate before the next
+	 * tracked block (the inline path counts them down and calls
+	 * memstats__sampled() at zero; always below zero when every block is
+	 * tracked); and the tracked live blocks per address bucket
+	 * (MEMSTATS_SAMPLE_BUCKET_; all set when exact): a block whose bucket
+	 * holds one is taken out of the tables before it is freed. NULL when
+	 * not tracking. */
 	long long sample_left;
 	const unsigned short *sample_map;
 };
@@ -156,8 +158,12 @@ struct memstats_tls {
 #define MEMSTATS_SAMPLE_BUCKET_(p) \
 	(MEMSTATS_CAST_(unsigned long long, MEMSTATS_BITS_(p) >> 4) * 0x9e3779b97f4a7c15ull >> 48)
 /* The block p of size bytes at site, counted inline, took this thread's
- * countdown below zero: it may be the sampled one. */
+ * countdown to zero or below: it is to be tracked (sampled: the sampled
+ * one; exact tracking keeps the countdown below zero, so every block). */
 MEMSTATS_API_ void memstats__sampled(struct memstats_site *site, void *p, memstats_size_t size) MEMSTATS_NOTHROW_;
+/* Block p, whose address's bucket is in the map, is about to be freed
+ * (counted inline): out of the live tables. */
+MEMSTATS_API_ void memstats__untrack(void *p) MEMSTATS_NOTHROW_;
 extern __thread struct memstats_tls memstats_tls_ __attribute__((tls_model("initial-exec"), visibility("default")));
 
 /* called by the ha_aligned_* macros below; how: MEMSTATS_ALIGNED_* */
@@ -358,7 +364,7 @@ static __inline__ struct memstats_counters *memstats_slot_(struct memstats_site 
 static __inline__ __attribute__((always_inline)) void memstats_sample_(struct memstats_site *site, void *p,
 									memstats_size_t size) MEMSTATS_NOEXCEPT_
 {
-	if (__builtin_expect((memstats_tls_.sample_left -= MEMSTATS_CAST_(long long, size)) < 0, 0))
+	if (__builtin_expect((memstats_tls_.sample_left -= MEMSTATS_CAST_(long long, size)) <= 0, 0))
 		memstats__sampled(site, p, size);
 }
 
@@ -431,12 +437,14 @@ static __inline__ __attribute__((always_inline)) void memstats_fast_free(struct 
 	if (!ptr)
 		return; /* free(NULL) does nothing, so it is not a call */
 	c = memstats_slot_(site);
-	if (!c || memstats_sampled_(ptr)) {
+	if (!c) {
 		memstats_free(site, ptr, MEMSTATS_RA_);
 		return;
 	}
 	memstats_add_(&c->calls, 1);
 	memstats_add_(&c->free_bytes, memstats_usable_(ptr));
+	if (memstats_sampled_(ptr))
+		memstats__untrack(ptr); /* before the free: its address may be another's next */
 	__builtin_free(ptr);
 }
 
