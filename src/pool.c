@@ -166,20 +166,42 @@ static inline int same_text(const char *a, const char *b)
 	return *a == *b;
 }
 
-/* The row of site base for the pool called name; NULL if out of memory. */
-static inline struct memstats_site *row_of(struct thread *t, struct memstats_site *base, const char *name)
+/* This thread's cache entry for site base and name, if it still holds
+ * their row; else NULL. */
+static inline const struct pool_cache *cached(const struct thread *t, const struct memstats_site *base,
+					      const char *name)
 {
 	const struct pool_cache *hot = t && t->pools ? &t->pools[cache_slot(base, name)] : NULL;
 
 	if (__builtin_expect(hot && hot->base == base && hot->name == name &&
 			     hot->unloads == relaxed_get(&registry_unloads) &&
 			     (hot->constant || same_text(hot->row->type, name)), 1))
-		return hot->row;
-	return row_slow(t, base, name);
+		return hot;
+	return NULL;
 }
 
-/* One pool operation at row d: size is the object's bytes, as given; a
- * pool object is tracked apart from the heap's blocks. */
+/* The row of site base for the pool called name; NULL if out of memory. */
+static inline struct memstats_site *row_of(struct thread *t, struct memstats_site *base, const char *name)
+{
+	const struct pool_cache *hot = cached(t, base, name);
+
+	return hot ? hot->row : row_slow(t, base, name);
+}
+
+/* One operation's counts: size is the object's bytes, as given. */
+static inline void add_counts(struct memstats_counters *c, int alloc, memstats_u64 size, const void *ptr)
+{
+	relaxed_add(&c->calls, 1);
+	if (!alloc)
+		relaxed_add(&c->free_bytes, size);
+	else if (relaxed_add(&c->bytes, size), ptr)
+		relaxed_add(&c->alloc_bytes, size);
+	else
+		relaxed_add(&c->failed, 1);
+}
+
+/* One pool operation at row d; a pool object is tracked apart from the
+ * heap's blocks. */
 static inline void count_at(struct thread *t, struct memstats_site *d, memstats_u64 size, const void *ptr,
 			    const void *pc, const void *ra)
 {
@@ -189,15 +211,8 @@ static inline void count_at(struct thread *t, struct memstats_site *d, memstats_
 	struct memstats_counters *c = r ? counters_slot(&t->slots, r) : NULL;
 	int alloc = d->op == MEMSTATS_OP_P_ALLOC;
 
-	if (c) {
-		relaxed_add(&c->calls, 1);
-		if (!alloc)
-			relaxed_add(&c->free_bytes, size);
-		else if (relaxed_add(&c->bytes, size), ptr)
-			relaxed_add(&c->alloc_bytes, size);
-		else
-			relaxed_add(&c->failed, 1);
-	}
+	if (c)
+		add_counts(c, alloc, size, ptr);
 	if (__builtin_expect(!track_on, 1) || !ptr || !r)
 		return;
 	if (alloc)
@@ -230,33 +245,18 @@ void memstats__pool(struct memstats_site *site, const char *name, memstats_size_
 {
 	struct thread *t = thread_mine;
 	const struct pool_cache *hot;
-	struct memstats_counters *c;
 	unsigned int id;
 
 	if (site->op == MEMSTATS_OP_P_FREE && !ptr)
 		return; /* as free(NULL): no call */
 	if (!name)
 		name = "(null)";
-	if (__builtin_expect(!t || !t->pools || track_on, 0))
-		goto slow;
-	hot = &t->pools[cache_slot(site, name)];
-	if (__builtin_expect(hot->base != site || hot->name != name || hot->unloads != relaxed_get(&registry_unloads) ||
-			     (!hot->constant && !same_text(hot->row->type, name)), 0))
+	if (__builtin_expect(track_on, 0) || !(hot = cached(t, site, name)))
 		goto slow;
 	id = relaxed_get(&hot->row->id);
 	if (__builtin_expect((relaxed_get(&hot->row->flags) & MEMSTATS_SITE_WRAPPED) || !id || id >= t->slots.cap, 0))
 		goto slow;
-	c = &t->slots.c[id];
-	relaxed_add(&c->calls, 1);
-	if (site->op == MEMSTATS_OP_P_FREE) {
-		relaxed_add(&c->free_bytes, size);
-	} else {
-		relaxed_add(&c->bytes, size);
-		if (ptr)
-			relaxed_add(&c->alloc_bytes, size);
-		else
-			relaxed_add(&c->failed, 1);
-	}
+	add_counts(&t->slots.c[id], site->op == MEMSTATS_OP_P_ALLOC, size, ptr);
 	return;
 slow:
 	pool_slow(site, name, size, ptr, __builtin_return_address(0), ra);

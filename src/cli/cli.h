@@ -18,6 +18,12 @@ int cli_dirs(char *inc, size_t inc_size, char *lib, size_t lib_size);
 
 /* Bad usage: one line and the command's usage on stderr; exit status 2. */
 int cli_usage(const char *what, const char *usage);
+/* Whether argument a names a report (a file, or - for stdin), not an option. */
+int cli_is_report(const char *a);
+/* A command's "REPORT -o PATH" arguments: 0, or cli_usage()'s 2 (name:
+ * the command's, for the message). */
+int cli_report_and_output(int argc, char **argv, const char **in, const char **path, const char *name,
+			  const char *usage);
 
 /* ---- report.c: a JSON report (versions 1 and 2), read with jansson -------- */
 

@@ -28,7 +28,7 @@ int cmd_folded(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--value") == 0 && i + 1 < argc)
 			value = argv[++i];
-		else if (!path && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0))
+		else if (!path && cli_is_report(argv[i]))
 			path = argv[i];
 		else
 			return cli_usage("folded: one report, then --value", usage_folded);

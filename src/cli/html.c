@@ -187,22 +187,15 @@ static void page(FILE *f, const struct report *rep, const struct row *const *row
 
 int cmd_html(int argc, char **argv)
 {
-	const char *in = NULL, *path = NULL;
+	const char *in, *path;
 	const struct row **rows;
 	struct report rep;
 	struct out o;
-	int rc = 2;
+	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
-			path = argv[++i];
-		else if (!in && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0))
-			in = argv[i];
-		else
-			return cli_usage("html: one report and -o PATH", usage_html);
-	}
-	if (!in || !path)
-		return cli_usage("html: a report and -o PATH", usage_html);
+	if ((rc = cli_report_and_output(argc, argv, &in, &path, "html", usage_html)))
+		return rc;
+	rc = 2;
 	if (report_read(in, &rep) < 0)
 		return 2;
 	if ((rows = calloc(rep.nrows + 1, sizeof(*rows)))) {

@@ -135,6 +135,33 @@ int cli_usage(const char *what, const char *usage)
 	return 2;
 }
 
+int cli_is_report(const char *a)
+{
+	return a[0] != '-' || strcmp(a, "-") == 0;
+}
+
+int cli_report_and_output(int argc, char **argv, const char **in, const char **path, const char *name,
+			  const char *usage)
+{
+	char what[128];
+
+	*in = *path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
+			*path = argv[++i];
+		} else if (!*in && cli_is_report(argv[i])) {
+			*in = argv[i];
+		} else {
+			snprintf(what, sizeof(what), "%s: one report and -o PATH", name);
+			return cli_usage(what, usage);
+		}
+	}
+	if (*in && *path)
+		return 0;
+	snprintf(what, sizeof(what), "%s: a report and -o PATH", name);
+	return cli_usage(what, usage);
+}
+
 /* LD_PRELOAD with the library first, what was there kept after it. */
 static int set_preload(const char *lib)
 {

@@ -270,22 +270,15 @@ static int gzip_to(FILE *f, const struct buf *b)
 
 int cmd_pprof(int argc, char **argv)
 {
-	const char *in = NULL, *path = NULL;
+	const char *in, *path;
 	struct report rep;
 	struct buf b = { 0 };
 	struct out o;
-	int rc = 2;
+	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
-			path = argv[++i];
-		else if (!in && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0))
-			in = argv[i];
-		else
-			return cli_usage("pprof: one report and -o PATH", usage_pprof);
-	}
-	if (!in || !path)
-		return cli_usage("pprof: a report and -o PATH", usage_pprof);
+	if ((rc = cli_report_and_output(argc, argv, &in, &path, "pprof", usage_pprof)))
+		return rc;
+	rc = 2;
 	if (report_read(in, &rep) < 0)
 		return 2;
 	if (encode(&rep, &b) < 0) {

@@ -225,7 +225,7 @@ int cmd_top(int argc, char **argv)
 		} else if (strcmp(argv[i], "--sort") == 0 && i + 1 < argc) {
 			if ((s = pick(argv[++i], sorts, 3)) < 0)
 				return cli_usage("top: --sort takes bytes, calls or live", usage_top);
-		} else if (!path && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0)) {
+		} else if (!path && cli_is_report(argv[i])) {
 			path = argv[i];
 		} else {
 			return cli_usage("top: one report, then options", usage_top);
