@@ -254,6 +254,21 @@ static inline void rm_tree(const char *dir)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
+/* run_child() with its output in a directory of its own, removed after:
+ * for a child that checks itself. Returns its exit status. */
+static inline int run_child_checking_itself(const char *mode, const char *const *env)
+{
+	char dir[256], out[300], err[300];
+	int status;
+
+	make_tmpdir(dir, sizeof(dir));
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(err, sizeof(err), "%s/err", dir);
+	status = run_child(mode, env, NULL, out, err);
+	rm_tree(dir);
+	return status;
+}
+
 /* Runs the suite; non-zero exit on any failure. */
 static inline int run_suite(Suite *s)
 {
