@@ -9,8 +9,9 @@
  * runtime, which walks it to report. A call is counted inline in the caller
  * (the memstats_fast_* functions below) once its site has a number; the
  * runtime's wrappers (memstats_malloc & co.) take the first call, every
- * call under a sanitizer or another allocator, and every call while live
- * tracking (MEMSTATS_TRACK=1) is on.
+ * call under a sanitizer or another allocator, with fault injection or in
+ * an open scope; with live tracking the inline path calls the runtime for
+ * the tracked blocks only (memstats__sampled, memstats__untrack).
  */
 #ifndef MEMSTATS_SITES_H
 #define MEMSTATS_SITES_H
@@ -135,8 +136,9 @@ MEMSTATS_API_ void memstats__pool(struct memstats_site *site, const char *name, 
 /* The calling thread's counter slots, for the inline counting below: slot[id]
  * belongs to the site numbered id, for ids 1..limit. The runtime keeps limit
  * at 0 (so every call takes the out-of-line path) until the thread has
- * slots, when the word before a block is not glibc's exact usable size, and
- * while live tracking is on. Initial-exec: one load from the thread pointer. */
+ * slots, when the word before a block is not glibc's exact usable size,
+ * with fault injection armed and in an open scope. Initial-exec: one load
+ * from the thread pointer. */
 struct memstats_tls {
 	struct memstats_counters *slot;
 	unsigned int limit;
@@ -345,8 +347,8 @@ static __inline__ struct memstats_site *memstats_described_(struct memstats_site
 /* The per-call fast path, inlined into the caller: the C library call, then
  * adds to this thread's slot of the site, the usable size read from the
  * word before the block. Whenever that is not possible (first call of a
- * site, new thread, tracking, another allocator), the out-of-line function
- * does the whole call. A slot is written by its thread only: no lock
+ * site, new thread, another allocator, fault injection, a scope), the
+ * out-of-line function does the whole call. A slot is written by its thread only: no lock
  * prefix, no cache line shared with another thread. */
 static __inline__ struct memstats_counters *memstats_slot_(struct memstats_site *site) MEMSTATS_NOEXCEPT_
 {
