@@ -393,6 +393,7 @@ struct tracker {                          /* a thread's part of the live blocks 
 	struct share *share;              /* its share of each site's live blocks, by number */
 	size_t nshare;
 	int64_t bytes;                    /* its share of the process's live bytes */
+	int64_t high;                     /* the highest since it was last flushed */
 	uint64_t rng;                     /* sampled: its random numbers (0: not seeded yet) */
 };
 

@@ -10,7 +10,9 @@
  * blocks of threads gone). The freeing thread takes the block off its own
  * share, so a site's live count (its flushed count plus every share) stays
  * exact. A share is flushed into the site's atomic count when it strays far
- * from zero; a peak is the flushed count plus the allocating thread's share,
+ * from zero. A share keeps its highest bytes since its last flush, which is
+ * all an allocation checks (one comparison, no shared line); a peak is raised
+ * to the flushed count plus that high mark at each flush and at each report,
  * so it is exact in one thread and within FLUSH bytes per thread otherwise.
  *
  * Sampled (MEMSTATS_TRACK=sample): each thread counts down the bytes its
@@ -36,6 +38,7 @@
 
 struct share {                           /* a thread's part of a site's live blocks */
 	int64_t blocks, bytes;
+	int64_t high;                    /* its highest bytes since its last flush */
 };
 
 struct site_live {                       /* a site's flushed shares and peak; atomics */
@@ -174,24 +177,61 @@ static struct share *share_of(struct tracker *t, unsigned int id)
 	return __builtin_expect(id < t->nshare, 1) ? &t->share[id] : share_grow(t, id);
 }
 
-static void flush(struct site_live *sl, struct share *sh)
+static void set(int64_t *v, int64_t to)
 {
+	__atomic_store_n(v, to, __ATOMIC_RELAXED);
+}
+
+/* Share sh of site id goes into the site's flushed count, its high mark
+ * into the site's peak. */
+static __attribute__((noinline)) void flush(unsigned int id, struct share *sh)
+{
+	struct site_live *sl = site_live(id); /* there since the share is (share_grow) */
+
+	raise_peak(&sl->peak, get(&sl->bytes) + get(&sh->high));
 	__atomic_add_fetch(&sl->blocks, get(&sh->blocks), __ATOMIC_RELAXED);
 	__atomic_add_fetch(&sl->bytes, get(&sh->bytes), __ATOMIC_RELAXED);
-	__atomic_store_n(&sh->blocks, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&sh->bytes, 0, __ATOMIC_RELAXED);
+	set(&sh->blocks, 0);
+	set(&sh->bytes, 0);
+	set(&sh->high, 0);
 }
 
-static void flush_process(struct tracker *t)
+static __attribute__((noinline)) void flush_process(struct tracker *t)
 {
+	raise_peak(&peak_bytes, get(&live_bytes) + get(&t->high));
 	__atomic_add_fetch(&live_bytes, get(&t->bytes), __ATOMIC_RELAXED);
-	__atomic_store_n(&t->bytes, 0, __ATOMIC_RELAXED);
+	set(&t->bytes, 0);
+	set(&t->high, 0);
 }
 
-/* A share or the process's part strayed too far from zero: publish it. */
-static int far(int64_t v)
+/* n blocks of size bytes in all are live in t's share sh of site id (n and
+ * size negative when they are gone); heap: not a pool's objects, which the
+ * process's live bytes do not count. The path of every tracked call: no
+ * atomic read-modify-write, no shared line unless a share is flushed. */
+static inline __attribute__((always_inline)) void account(struct tracker *t, struct share *sh, unsigned int id, int64_t n, int64_t size, int heap)
 {
-	return v > FLUSH || v < -FLUSH;
+	int64_t b = get(&sh->bytes) + size;
+
+	set(&sh->blocks, get(&sh->blocks) + n);
+	set(&sh->bytes, b);
+	if (b > get(&sh->high)) {
+		set(&sh->high, b);
+		if (b > FLUSH)
+			flush(id, sh);
+	} else if (b < -FLUSH) {
+		flush(id, sh);
+	}
+	if (!heap)
+		return;
+	b = get(&t->bytes) + size;
+	set(&t->bytes, b);
+	if (b > get(&t->high)) {
+		set(&t->high, b);
+		if (b > FLUSH)
+			flush_process(t);
+	} else if (b < -FLUSH) {
+		flush_process(t);
+	}
 }
 
 /* ---- sampling ------------------------------------------------------------ */
@@ -285,68 +325,43 @@ static int64_t next_gap(struct tracker *t)
 	return (int64_t)(-(double)track_sample_bytes * ln(u)) + 1;
 }
 
-/* What block v counts for: itself when exact; sampled, its weight, with
+/* What sampled block v counts for: its weight, with
  * the fraction rounded by a fixed function of its address (unbiased over
  * blocks, and the same at its free as at its allocation). */
 static void weights(const struct live *v, int64_t *blocks, int64_t *bytes)
 {
 	double w, frac;
 
-	if (!track_sampled) {
-		*blocks = 1;
-		*bytes = (int64_t)v->size;
-		return;
-	}
 	w = 1 / (1 - exp_neg((double)(v->size ? v->size : 1) / (double)track_sample_bytes));
 	frac = (double)(((uint64_t)v->key * 0xbf58476d1ce4e5b9ull) >> 11) / 9007199254740992.0;
 	*blocks = (int64_t)(w + frac);
 	*bytes = (int64_t)(w * (double)v->size + frac);
 }
 
-/* Block v is live: this thread's shares grow, and the peaks with them. */
-static void account_alloc(struct tracker *t, const struct live *v)
+/* Block v is live: this thread's shares grow. */
+static inline __attribute__((always_inline)) void account_alloc(struct tracker *t, const struct live *v)
 {
 	struct share *sh = share_of(t, v->id);
-	struct site_live *sl = site_live(v->id);
-	int64_t size, mine_now, n;
+	int64_t n = 1, size = (int64_t)v->size;
 
-	if (!sh || !sl)
+	if (!sh)
 		return;
-	weights(v, &n, &size);
-	relaxed_add(&sh->blocks, n);
-	mine_now = get(&sh->bytes) + size;
-	__atomic_store_n(&sh->bytes, mine_now, __ATOMIC_RELAXED);
-	raise_peak(&sl->peak, get(&sl->bytes) + mine_now);
-	if (far(mine_now))
-		flush(sl, sh);
-	if (v->key & POOL_KEY)
-		return; /* the process's heap holds it already, as the pool's block */
-	mine_now = get(&t->bytes) + size;
-	__atomic_store_n(&t->bytes, mine_now, __ATOMIC_RELAXED);
-	raise_peak(&peak_bytes, get(&live_bytes) + mine_now);
-	if (far(mine_now))
-		flush_process(t);
+	if (track_sampled)
+		weights(v, &n, &size);
+	account(t, sh, v->id, n, size, !(v->key & POOL_KEY));
 }
 
 /* Block v is gone: this thread's shares shrink (whichever thread made it). */
-static void account_free(struct tracker *t, const struct live *v)
+static inline __attribute__((always_inline)) void account_free(struct tracker *t, const struct live *v)
 {
 	struct share *sh = share_of(t, v->id);
-	struct site_live *sl = site_live(v->id);
-	int64_t size, n;
+	int64_t n = 1, size = (int64_t)v->size;
 
-	if (!sh || !sl)
+	if (!sh)
 		return;
-	weights(v, &n, &size);
-	relaxed_add(&sh->blocks, -n);
-	relaxed_add(&sh->bytes, -size);
-	if (far(get(&sh->bytes)))
-		flush(sl, sh);
-	if (v->key & POOL_KEY)
-		return;
-	relaxed_add(&t->bytes, -size);
-	if (far(get(&t->bytes)))
-		flush_process(t);
+	if (track_sampled)
+		weights(v, &n, &size);
+	account(t, sh, v->id, -n, -size, !(v->key & POOL_KEY));
 }
 
 /* ---- threads gone -------------------------------------------------------- */
@@ -364,12 +379,8 @@ static void orphan_one(const struct live *v, void *arg)
  * orphans. Registry held. */
 void track_thread_gone(struct tracker *t)
 {
-	for (unsigned int id = 1; id < t->nshare; id++) {
-		struct site_live *sl = site_live(id);
-
-		if (sl)
-			flush(sl, &t->share[id]);
-	}
+	for (unsigned int id = 1; id < t->nshare; id++)
+		flush(id, &t->share[id]);
 	flush_process(t);
 	live_each(&t->table, orphan_one, NULL);
 	live_free(&t->table);
@@ -388,7 +399,7 @@ void track_init(memstats_u64 sample_bytes)
 
 /* ---- the calls ----------------------------------------------------------- */
 
-static void insert(struct tracker *t, const struct live *v)
+static inline __attribute__((always_inline)) void insert(struct tracker *t, const struct live *v)
 {
 	struct live stale;
 
@@ -514,6 +525,23 @@ void track_pool_free(struct tracker *t, const void *p)
 
 /* ---- reports ------------------------------------------------------------- */
 
+/* The sum of the threads' high marks since their last flush, for site id,
+ * or, id 0, for the process. Registry held. */
+static int64_t highs(unsigned int id)
+{
+	int64_t sum = 0;
+
+	for (struct thread *t = registry_threads; t; t = t->next) {
+		struct tracker *k = &t->tracker;
+
+		if (!id)
+			sum += get(&k->high);
+		else if (id < k->nshare)
+			sum += get(&k->share[id].high);
+	}
+	return sum;
+}
+
 static struct memstats_live *ages;       /* by id, during a snapshot */
 static unsigned int nages, snapshot_now;
 
@@ -521,10 +549,11 @@ static void age_one(const struct live *v, void *arg)
 {
 	int b = track_age_bucket(snapshot_now - v->born);
 
-	int64_t n, bytes;
+	int64_t n = 1, bytes = (int64_t)v->size;
 
 	(void)arg;
-	weights(v, &n, &bytes);
+	if (track_sampled)
+		weights(v, &n, &bytes);
 	if (v->id < nages) {
 		ages[v->id].age_blocks[b] += (memstats_u64)n;
 		ages[v->id].age_bytes[b] += (memstats_u64)bytes;
@@ -541,6 +570,7 @@ void track_snapshot_begin(unsigned int nids)
 	live_each(&orphans, age_one, NULL);
 	for (struct thread *t = registry_threads; t; t = t->next)
 		live_each(&t->tracker.table, age_one, NULL);
+	raise_peak(&peak_bytes, get(&live_bytes) + highs(0));
 }
 
 static memstats_u64 not_negative(int64_t v)
@@ -558,6 +588,7 @@ void track_snapshot_row(unsigned int id, struct memstats_live *out)
 		return;
 	if (id < nages)
 		*out = ages[id];
+	raise_peak(&sl->peak, get(&sl->bytes) + highs(id));
 	blocks = get(&sl->blocks);
 	bytes = get(&sl->bytes);
 	for (struct thread *t = registry_threads; t; t = t->next) {
@@ -584,13 +615,21 @@ void track_totals(memstats_u64 *peak, memstats_u64 *foreign)
 	*foreign = __atomic_load_n(&foreign_frees, __ATOMIC_RELAXED);
 }
 
-/* After memstats_reset(), peaks start again from what is live. */
+/* After memstats_reset(), peaks start again from what is live: the high
+ * marks start from the shares (a thread allocating meanwhile may keep its
+ * mark from just before: within the FLUSH bytes a peak may be off by). */
 void track_reset_peaks(void)
 {
 	int64_t all = get(&live_bytes);
 
-	for (struct thread *t = registry_threads; t; t = t->next)
-		all += get(&t->tracker.bytes);
+	for (struct thread *t = registry_threads; t; t = t->next) {
+		struct tracker *k = &t->tracker;
+
+		for (size_t id = 0; id < k->nshare; id++)
+			set(&k->share[id].high, get(&k->share[id].bytes));
+		set(&k->high, get(&k->bytes));
+		all += get(&k->bytes);
+	}
 	__atomic_store_n(&peak_bytes, all, __ATOMIC_RELAXED);
 	for (unsigned int k = 0; k < MAX_CHUNKS && chunks[k]; k++) {
 		for (unsigned int i = 0; i < CHUNK_SITES; i++) {

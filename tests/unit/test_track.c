@@ -379,6 +379,41 @@ START_TEST(test_live_fork)
 }
 END_TEST
 
+/* Peaks across a share's flushes (every 16 KiB a thread holds): a peak
+ * reached between two flushes, one at a flush, and the process's, exact in
+ * one thread; after memstats_reset(), from what is live again. */
+START_TEST(test_live_peak_across_flushes)
+{
+	enum { N = 50, SIZE = 1000 };
+	void *p[N];
+	memstats_u64 peak, f;
+
+	tracking();
+	for (int i = 0; i < N; i++)
+		p[i] = memstats_malloc(&s_malloc, SIZE, NULL);
+	for (int i = 0; i < N; i++)
+		memstats_free(&s_free, p[i], NULL);
+	for (int i = 0; i < 10; i++)
+		p[i] = memstats_malloc(&s_malloc, SIZE, NULL);
+	memstats_free(&s_free, p[9], NULL);
+	ck_assert_live(live_at(1), 9, 9 * SIZE, N * SIZE);
+	track_totals(&peak, &f);
+	ck_assert_uint_eq(peak, N * SIZE);
+	memstats_reset();
+	ck_assert_live(live_at(1), 9, 9 * SIZE, 9 * SIZE);
+	track_totals(&peak, &f);
+	ck_assert_uint_eq(peak, 9 * SIZE);
+	for (int i = 0; i < 3; i++) /* 12 KiB above, then back: a peak between flushes */
+		p[9 + i] = memstats_malloc(&s_malloc, 4 * SIZE, NULL);
+	for (int i = 0; i < 3; i++)
+		memstats_free(&s_free, p[9 + i], NULL);
+	ck_assert_live(live_at(1), 9, 9 * SIZE, 21 * SIZE);
+	for (int i = 0; i < 9; i++)
+		memstats_free(&s_free, p[i], NULL);
+	ck_assert_live(live_at(1), 0, 0, 21 * SIZE);
+}
+END_TEST
+
 /* memstats_reset(): counters from zero, peaks from what is live now. */
 START_TEST(test_live_reset)
 {
@@ -409,6 +444,7 @@ Suite *suite_track(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("runtime");
 	tcase_add_test(tc, test_live_leak_peak_and_free_elsewhere);
+	tcase_add_test(tc, test_live_peak_across_flushes);
 	tcase_add_test(tc, test_live_requested_bytes_of_each_api);
 	tcase_add_test(tc, test_live_realloc);
 	tcase_add_test(tc, test_live_foreign_frees);
