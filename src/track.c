@@ -399,23 +399,31 @@ void track_init(memstats_u64 sample_bytes)
 
 /* ---- the calls ----------------------------------------------------------- */
 
+/* The ways out of insert(), kept out of its frame. */
+static __attribute__((noinline)) int grow_table(struct tracker *t)
+{
+	int rc;
+
+	registry_lock(); /* no other thread is reading the table */
+	rc = live_rebuild(&t->table);
+	registry_unlock();
+	return rc;
+}
+
+static __attribute__((noinline)) void replaced(struct tracker *t, const struct live *stale)
+{
+	account_free(t, stale); /* freed by code we do not see, then reused */
+	unmark(stale->key);
+}
+
 static inline __attribute__((always_inline)) void insert(struct tracker *t, const struct live *v)
 {
 	struct live stale;
 
-	if (live_full(&t->table)) {
-		int rc;
-
-		registry_lock(); /* no other thread is reading the table */
-		rc = live_rebuild(&t->table);
-		registry_unlock();
-		if (rc < 0)
-			return; /* not tracked: its free will count as foreign */
-	}
-	if (live_put(&t->table, v, &stale)) {
-		account_free(t, &stale); /* freed by code we do not see, then reused */
-		unmark(stale.key);
-	}
+	if (__builtin_expect(live_full(&t->table), 0) && grow_table(t) < 0)
+		return; /* not tracked: its free will count as foreign */
+	if (__builtin_expect(live_put(&t->table, v, &stale), 0))
+		replaced(t, &stale);
 	account_alloc(t, v);
 }
 
@@ -435,16 +443,8 @@ void track_alloc(struct tracker *t, struct memstats_site *s, void *p, memstats_u
 	insert(t, &(struct live){ (uintptr_t)p, size, id, track_now() });
 }
 
-void track_sample(struct tracker *t, struct memstats_site *s, void *p, memstats_u64 size)
+static __attribute__((noinline)) void sample(struct tracker *t, unsigned int id, void *p, memstats_u64 size)
 {
-	unsigned int id = __atomic_load_n(&s->id, __ATOMIC_RELAXED);
-
-	if (!track_sampled) { /* exact: every block, the countdown kept below zero */
-		memstats_tls_.sample_left = LLONG_MIN / 2;
-		if (p && id)
-			insert(t, &(struct live){ (uintptr_t)p, size, id, track_now() });
-		return;
-	}
 	memstats_tls_.sample_left = next_gap(t);
 	if (!p || !id)
 		return;
@@ -452,14 +452,25 @@ void track_sample(struct tracker *t, struct memstats_site *s, void *p, memstats_
 	insert(t, &(struct live){ (uintptr_t)p, size, id, track_now() });
 }
 
+void track_sample(struct tracker *t, struct memstats_site *s, void *p, memstats_u64 size)
+{
+	unsigned int id = __atomic_load_n(&s->id, __ATOMIC_RELAXED);
 
-/* p's entry, from this thread's table or, under the lock, another's. */
-static int take(struct tracker *t, void *p, struct live *out)
+	if (__builtin_expect(track_sampled, 0)) {
+		sample(t, id, p, size);
+		return;
+	}
+	memstats_tls_.sample_left = LLONG_MIN / 2; /* exact: every block, the countdown kept below zero */
+	if (p && id)
+		insert(t, &(struct live){ (uintptr_t)p, size, id, track_now() });
+}
+
+
+/* p's entry, under the lock, from another thread's table or the orphans. */
+static __attribute__((noinline)) int take_elsewhere(struct tracker *t, void *p, struct live *out)
 {
 	int found;
 
-	if (t && live_take(&t->table, (uintptr_t)p, out))
-		return 1;
 	registry_lock();
 	found = live_take(&orphans, (uintptr_t)p, out);
 	for (struct thread *o = registry_threads; o && !found; o = o->next)
@@ -467,6 +478,14 @@ static int take(struct tracker *t, void *p, struct live *out)
 			found = live_take(&o->tracker.table, (uintptr_t)p, out);
 	registry_unlock();
 	return found;
+}
+
+/* p's entry, from this thread's table or, failing that, elsewhere. */
+static inline __attribute__((always_inline)) int take(struct tracker *t, void *p, struct live *out)
+{
+	if (__builtin_expect(t && live_take(&t->table, (uintptr_t)p, out), 1))
+		return 1;
+	return take_elsewhere(t, p, out);
 }
 
 int track_take(struct tracker *t, void *p, struct live *saved)
