@@ -366,8 +366,17 @@ static __inline__ struct memstats_counters *memstats_slot_(struct memstats_site 
 static __inline__ __attribute__((always_inline)) void memstats_sample_(struct memstats_site *site, void *p,
 									memstats_size_t size) MEMSTATS_NOEXCEPT_
 {
+#if defined(__x86_64__) && defined(__GCC_ASM_FLAG_OUTPUTS__)
+	/* one sub to memory and its flags: two instructions, not five */
+	int due;
+
+	__asm__("subq %2, %0" : "+m"(memstats_tls_.sample_left), "=@ccle"(due) : "er"(MEMSTATS_CAST_(long long, size)));
+	if (__builtin_expect(due, 0))
+		memstats__sampled(site, p, size);
+#else
 	if (__builtin_expect((memstats_tls_.sample_left -= MEMSTATS_CAST_(long long, size)) <= 0, 0))
 		memstats__sampled(site, p, size);
+#endif
 }
 
 static __inline__ __attribute__((always_inline)) int memstats_sampled_(const void *p) MEMSTATS_NOEXCEPT_
