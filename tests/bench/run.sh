@@ -4,7 +4,8 @@
 # PRELOAD names libmemstats-preload.so, the plain build under it,
 # interleaved (a warm-up round, then RUNS rounds), and prints one line per
 # workload with the medians and the ratios to plain (sampled: the memstats
-# build with MEMSTATS_TRACK=sample). The wrapped workload
+# build with MEMSTATS_TRACK=sample), and one with the range of the rounds'
+# ratios (each round's run over that round's plain run). The wrapped workload
 # (pairs through bench_xmalloc and bench_xfree) runs with those declared
 # in MEMSTATS_WRAPPERS (under the preload library on a hundredth of its
 # pairs, scaled: each call there walks the stack).
@@ -18,6 +19,10 @@ preload=${PRELOAD:-}
 export MEMSTATS_OUTPUT=off
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# range WORKLOAD KIND: the lowest and highest of the rounds' ratios to
+# plain (each round's run of KIND over the same round's plain run)
+range() { paste "$dir/$1.plain" "$dir/$1.$2" | awk '{ r = $2 / $1; if (NR == 1 || r < lo) lo = r; if (NR == 1 || r > hi) hi = r }
+	END { printf "%.2f-%.2f", lo, hi }'; }
 
 # run KIND WORKLOAD: one timing of the binary for KIND
 run() {
@@ -55,4 +60,7 @@ for w in $workloads; do
 		if (l > 0)
 			printf " preload=%.4f preload_ratio=%.2f", l, l / p
 		printf "\n" }'
+	line="range $w"
+	for k in $kinds; do [ "$k" = plain ] || line="$line $k=$(range "$w" "$k")"; done
+	echo "$line"
 done
