@@ -3,10 +3,14 @@
  * A table has one owner, which adds and removes entries without a lock.
  * Other threads may, under the registry lock, find an entry and mark it
  * gone (a free on another thread); the owner rebuilds only under that lock.
- * This is safe because a slot goes empty -> used -> gone -> used, never back
+ * This is safe because a slot goes empty -> live -> gone -> live, never back
  * to empty but by a rebuild, so a probe for a live key always reaches it;
  * and the entry of a live block is written by no thread but the one freeing
- * the block. Keys are stored last (release) and read first (acquire).
+ * the block. A live entry's id is stored last (release) and read before its
+ * other fields (acquire); a gone entry keeps its block's address, with id 0.
+ *
+ * The probes (live_put, live_take) are in internal.h, inline: they are the
+ * tracked calls' path (track.c); rebuilding and walking are here.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -14,42 +18,10 @@
 
 #include "internal.h"
 
-static uintptr_t key_at(const struct live *e)
-{
-	return __atomic_load_n(&e->key, __ATOMIC_ACQUIRE);
-}
-
-/* Blocks of one 4 KiB page map to one run of 256 slots, in address order,
- * at a place the page number picks (Fibonacci hashing): blocks allocated
- * one after the other land in neighbouring slots, so a table of millions of
- * blocks is walked a cache line at a time, not a miss per block. */
-static size_t first_slot(const struct live_table *t, uintptr_t key)
-{
-	size_t run = (size_t)(((uint64_t)(key >> 12) * 0x9e3779b97f4a7c15ull) >> t->shift) & ~(size_t)0xff;
-
-	return run | (size_t)((key >> 4) & 0xff);
-}
-
-static void store(struct live *e, const struct live *v)
-{
-	__atomic_store_n(&e->size, v->size, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->id, v->id, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->born, v->born, __ATOMIC_RELAXED);
-	__atomic_store_n(&e->key, v->key, __ATOMIC_RELEASE);
-}
-
-static void load(const struct live *e, uintptr_t key, struct live *out)
-{
-	out->key = key;
-	out->size = __atomic_load_n(&e->size, __ATOMIC_RELAXED);
-	out->id = __atomic_load_n(&e->id, __ATOMIC_RELAXED);
-	out->born = __atomic_load_n(&e->born, __ATOMIC_RELAXED);
-}
-
 /* Adds v, which must be new to the table's fresh array e. */
 static void put_fresh(struct live_table *t, const struct live *v)
 {
-	size_t i = first_slot(t, v->key);
+	size_t i = live_first_slot(t, v->key);
 
 	while (t->e[i].key != LIVE_EMPTY)
 		i = (i + 1) & t->mask;
@@ -80,7 +52,7 @@ int live_rebuild(struct live_table *t)
 	size_t live = 0;
 
 	for (size_t i = 0; t->e && i <= t->mask; i++)
-		live += key_at(&t->e[i]) > LIVE_GONE;
+		live += live_id_at(&t->e[i]) != 0;
 	while ((live + 1) * 2 > n.mask + 1) { /* at most half full afterwards */
 		n.mask = 2 * n.mask + 1;
 		n.shift--;
@@ -89,11 +61,11 @@ int live_rebuild(struct live_table *t)
 	if (!n.e)
 		return -1;
 	for (size_t i = 0; t->e && i <= t->mask; i++) {
-		uintptr_t key = key_at(&t->e[i]);
+		unsigned int id = live_id_at(&t->e[i]);
 		struct live v;
 
-		if (key > LIVE_GONE) {
-			load(&t->e[i], key, &v);
+		if (id) {
+			live_load(&t->e[i], live_key_at(&t->e[i]), id, &v);
 			put_fresh(&n, &v);
 		}
 	}
@@ -102,59 +74,14 @@ int live_rebuild(struct live_table *t)
 	return 0;
 }
 
-int live_put(struct live_table *t, const struct live *v, struct live *stale)
-{
-	size_t i = first_slot(t, v->key), slot = SIZE_MAX;
-	int replaced = 0;
-
-	for (;; i = (i + 1) & t->mask) {
-		uintptr_t key = key_at(&t->e[i]);
-
-		if (key == v->key) { /* its block was freed where we could not see */
-			load(&t->e[i], key, stale);
-			slot = i;
-			replaced = 1;
-			break;
-		}
-		if (key == LIVE_GONE && slot == SIZE_MAX)
-			slot = i;
-		if (key == LIVE_EMPTY) {
-			if (slot == SIZE_MAX) {
-				slot = i;
-				t->used++;
-			}
-			break;
-		}
-	}
-	store(&t->e[slot], v);
-	return replaced;
-}
-
-int live_take(struct live_table *t, uintptr_t key, struct live *out)
-{
-	if (!t->e)
-		return 0;
-	for (size_t i = first_slot(t, key);; i = (i + 1) & t->mask) {
-		uintptr_t k = key_at(&t->e[i]);
-
-		if (k == key) {
-			load(&t->e[i], k, out);
-			__atomic_store_n(&t->e[i].key, (uintptr_t)LIVE_GONE, __ATOMIC_RELEASE);
-			return 1;
-		}
-		if (k == LIVE_EMPTY)
-			return 0;
-	}
-}
-
 void live_each(const struct live_table *t, void (*fn)(const struct live *v, void *arg), void *arg)
 {
 	for (size_t i = 0; t->e && i <= t->mask; i++) {
-		uintptr_t key = key_at(&t->e[i]);
+		unsigned int id = live_id_at(&t->e[i]);
 		struct live v;
 
-		if (key > LIVE_GONE) {
-			load(&t->e[i], key, &v);
+		if (id) {
+			live_load(&t->e[i], live_key_at(&t->e[i]), id, &v);
 			fn(&v, arg);
 		}
 	}

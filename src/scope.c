@@ -93,7 +93,8 @@ static void keep(struct scope_state *sc, void *p, memstats_u64 size)
 
 	if (live_full(&sc->blocks) && live_rebuild(&sc->blocks) < 0)
 		return; /* out of memory: this block will not show as live */
-	live_put(&sc->blocks, &(struct live){ (uintptr_t)p, size, 0, sc->seq }, &stale);
+	/* no site: any id but 0, which marks a gone entry */
+	live_put(&sc->blocks, &(struct live){ (uintptr_t)p, size, 1, sc->seq }, &stale);
 }
 
 static void forget(struct scope_state *sc, void *p)

@@ -58,7 +58,6 @@ static struct live_table orphans;        /* blocks of threads gone; registry hel
 static struct site_live *chunks[MAX_CHUNKS];
 static int64_t live_bytes, peak_bytes;   /* the process's (flushed), atomics */
 static memstats_u64 foreign_frees;
-static struct timespec clock_start;
 
 /* ---- time ---------------------------------------------------------------- */
 
@@ -67,14 +66,15 @@ unsigned int track_ticks_per_s(void)
 	return 100;
 }
 
-/* Hundredths of a second since start-up: 32 bits last 497 days, and ages
- * are differences modulo 2^32. */
+/* The monotonic clock in hundredths of a second, modulo 2^32: ages are
+ * differences modulo 2^32, right up to 497 days. Unsigned, from the
+ * clock's own origin: a multiply and a shift, no sign to fix. */
 static unsigned int clock_ticks(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (unsigned int)((ts.tv_sec - clock_start.tv_sec) * 100 + (ts.tv_nsec - clock_start.tv_nsec) / 10000000);
+	return (unsigned int)ts.tv_sec * 100u + (unsigned int)ts.tv_nsec / 10000000u;
 }
 
 #ifdef MEMSTATS_TEST_HOOKS
@@ -391,7 +391,6 @@ void track_thread_gone(struct tracker *t)
 
 void track_init(memstats_u64 sample_bytes)
 {
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &clock_start);
 	track_sample_bytes = sample_bytes;
 	track_sampled = sample_bytes != 0;
 	track_on = 1;

@@ -67,6 +67,32 @@ START_TEST(test_table_stale_entry_replaced)
 }
 END_TEST
 
+/* Gone entries keep their address: a put stops at its own gone entry, and
+ * still finds a live entry for its address that lies past another's gone
+ * one (here in neighbouring slots: one page, 16 bytes apart). */
+START_TEST(test_table_gone_entries)
+{
+	struct live_table t = { 0 };
+	struct live v = entry(0x1010, 77, 8), stale, out;
+
+	put(&t, 0x1000, 10, 3);
+	put(&t, 0x1010, 20, 4);
+	ck_assert_int_eq(live_take(&t, 0x1000, &out), 1);
+	ck_assert_int_eq(live_put(&t, &v, &stale), 1); /* past 0x1000's gone entry */
+	ck_assert_uint_eq(stale.size, 20);
+	ck_assert_int_eq(live_take(&t, 0x1000, &out), 0);
+	put(&t, 0x1000, 30, 5); /* its own gone entry again */
+	ck_assert_uint_eq(t.used, 2);
+	ck_assert_int_eq(live_take(&t, 0x1000, &out), 1);
+	ck_assert_uint_eq(out.size, 30);
+	ck_assert_int_eq(live_take(&t, 0x1010, &out), 1);
+	ck_assert_uint_eq(out.size, 77);
+	ck_assert_uint_eq(out.id, 8);
+	ck_assert_int_eq(live_take(&t, 0x1010, &out), 0);
+	live_free(&t);
+}
+END_TEST
+
 static void count_each(const struct live *v, void *arg)
 {
 	((memstats_u64 *)arg)[0]++;
@@ -439,6 +465,7 @@ Suite *suite_track(void)
 
 	tcase_add_test(tc, test_table_put_take);
 	tcase_add_test(tc, test_table_stale_entry_replaced);
+	tcase_add_test(tc, test_table_gone_entries);
 	tcase_add_test(tc, test_table_many_and_churn);
 	tcase_add_test(tc, test_age_buckets);
 	suite_add_tcase(s, tc);
