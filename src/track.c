@@ -338,28 +338,29 @@ static void weights(const struct live *v, int64_t *blocks, int64_t *bytes)
 	*bytes = (int64_t)(w * (double)v->size + frac);
 }
 
-/* Block v is live: this thread's shares grow. */
-static inline __attribute__((always_inline)) void account_alloc(struct tracker *t, const struct live *v)
+/* Block v is live: this thread's shares grow. sampled: track_sampled, read
+ * once by the caller (or known), as the stores between would reload it. */
+static inline __attribute__((always_inline)) void account_alloc(struct tracker *t, const struct live *v, int sampled)
 {
 	struct share *sh = share_of(t, v->id);
 	int64_t n = 1, size = (int64_t)v->size;
 
 	if (!sh)
 		return;
-	if (track_sampled)
+	if (sampled)
 		weights(v, &n, &size);
 	account(t, sh, v->id, n, size, !(v->key & POOL_KEY));
 }
 
 /* Block v is gone: this thread's shares shrink (whichever thread made it). */
-static inline __attribute__((always_inline)) void account_free(struct tracker *t, const struct live *v)
+static inline __attribute__((always_inline)) void account_free(struct tracker *t, const struct live *v, int sampled)
 {
 	struct share *sh = share_of(t, v->id);
 	int64_t n = 1, size = (int64_t)v->size;
 
 	if (!sh)
 		return;
-	if (track_sampled)
+	if (sampled)
 		weights(v, &n, &size);
 	account(t, sh, v->id, -n, -size, !(v->key & POOL_KEY));
 }
@@ -411,11 +412,11 @@ static __attribute__((noinline)) int grow_table(struct tracker *t)
 
 static __attribute__((noinline)) void replaced(struct tracker *t, const struct live *stale)
 {
-	account_free(t, stale); /* freed by code we do not see, then reused */
+	account_free(t, stale, track_sampled); /* freed by code we do not see, then reused */
 	unmark(stale->key);
 }
 
-static inline __attribute__((always_inline)) void insert(struct tracker *t, const struct live *v)
+static inline __attribute__((always_inline)) void insert(struct tracker *t, const struct live *v, int sampled)
 {
 	struct live stale;
 
@@ -423,7 +424,7 @@ static inline __attribute__((always_inline)) void insert(struct tracker *t, cons
 		return; /* not tracked: its free will count as foreign */
 	if (__builtin_expect(live_put(&t->table, v, &stale), 0))
 		replaced(t, &stale);
-	account_alloc(t, v);
+	account_alloc(t, v, sampled);
 }
 
 void track_alloc(struct tracker *t, struct memstats_site *s, void *p, memstats_u64 size)
@@ -439,7 +440,7 @@ void track_alloc(struct tracker *t, struct memstats_site *s, void *p, memstats_u
 		track_sample(t, s, p, size);
 		return;
 	}
-	insert(t, &(struct live){ (uintptr_t)p, size, id, track_now() });
+	insert(t, &(struct live){ (uintptr_t)p, size, id, track_now() }, 0);
 }
 
 static __attribute__((noinline)) void sample(struct tracker *t, unsigned int id, void *p, memstats_u64 size)
@@ -448,7 +449,7 @@ static __attribute__((noinline)) void sample(struct tracker *t, unsigned int id,
 	if (!p || !id)
 		return;
 	__atomic_add_fetch(&sampled_at[bucket((uintptr_t)p)], 1, __ATOMIC_RELAXED);
-	insert(t, &(struct live){ (uintptr_t)p, size, id, track_now() });
+	insert(t, &(struct live){ (uintptr_t)p, size, id, track_now() }, 1);
 }
 
 void track_sample(struct tracker *t, struct memstats_site *s, void *p, memstats_u64 size)
@@ -461,7 +462,7 @@ void track_sample(struct tracker *t, struct memstats_site *s, void *p, memstats_
 	}
 	memstats_tls_.sample_left = LLONG_MIN / 2; /* exact: every block, the countdown kept below zero */
 	if (p && id)
-		insert(t, &(struct live){ (uintptr_t)p, size, id, track_now() });
+		insert(t, &(struct live){ (uintptr_t)p, size, id, track_now() }, 0);
 }
 
 
@@ -487,16 +488,24 @@ static inline __attribute__((always_inline)) int take(struct tracker *t, void *p
 	return take_elsewhere(t, p, out);
 }
 
-int track_take(struct tracker *t, void *p, struct live *saved)
+static inline __attribute__((always_inline)) int take_block(struct tracker *t, void *p, struct live *saved)
 {
-	if (track_sampled && !maybe_sampled((uintptr_t)p))
+	int sampled = track_sampled;
+
+	if (sampled && !maybe_sampled((uintptr_t)p))
 		return 0; /* sampled or not: never in a table */
 	if (!take(t, p, saved))
 		return 0;
-	unmark(saved->key);
+	if (sampled)
+		unmark(saved->key);
 	if (t)
-		account_free(t, saved);
+		account_free(t, saved, sampled);
 	return 1;
+}
+
+int track_take(struct tracker *t, void *p, struct live *saved)
+{
+	return take_block(t, p, saved);
 }
 
 void track_restore(struct tracker *t, const struct live *saved)
@@ -505,7 +514,7 @@ void track_restore(struct tracker *t, const struct live *saved)
 		return;
 	if (track_sampled)
 		__atomic_add_fetch(&sampled_at[bucket(saved->key)], 1, __ATOMIC_RELAXED);
-	insert(t, saved);
+	insert(t, saved, track_sampled);
 }
 
 /* Sampled, a block not found was not sampled: no foreign free is known. */
@@ -519,7 +528,7 @@ void track_free(struct tracker *t, void *p)
 {
 	struct live gone;
 
-	if (!track_take(t, p, &gone))
+	if (!take_block(t, p, &gone))
 		track_foreign();
 }
 
