@@ -240,9 +240,14 @@ static inline __attribute__((always_inline)) int live_take(struct live_table *t,
 		if (k == key) {
 			unsigned int id = live_id_at(e);
 
+			/* gone already (no live one further); or, read from another
+			 * thread, the owner put another block in this gone slot
+			 * between the two loads: the key read again tells */
 			if (!id)
-				return 0; /* gone already, and no live one further */
+				return 0;
 			live_load(e, k, id, out);
+			if (live_key_at(e) != key)
+				return 0;
 			__atomic_store_n(&e->id, 0, __ATOMIC_RELEASE);
 			return 1;
 		}

@@ -12,8 +12,10 @@
  * exact. A share is flushed into the site's atomic count when it strays far
  * from zero. A share keeps its highest bytes since its last flush, which is
  * all an allocation checks (one comparison, no shared line); a peak is raised
- * to the flushed count plus that high mark at each flush and at each report,
- * so it is exact in one thread and within FLUSH bytes per thread otherwise.
+ * to the flushed count plus that high mark at each flush and at each report
+ * (plus every thread's mark), so it is exact in one thread; otherwise the
+ * marks were reached at different times, and a peak may be off by up to
+ * twice FLUSH bytes per thread (a mark at +FLUSH, a share now at -FLUSH).
  *
  * Sampled (MEMSTATS_TRACK=sample): each thread counts down the bytes its
  * calls allocate, from an exponentially distributed gap of mean
@@ -182,26 +184,36 @@ static void set(int64_t *v, int64_t to)
 	__atomic_store_n(v, to, __ATOMIC_RELAXED);
 }
 
-/* Share sh of site id goes into the site's flushed count, its high mark
- * into the site's peak. */
+/* A share's bytes go into the flushed count *total, its high mark (if it
+ * rose above zero) into *peak first. The mark is zeroed before the bytes
+ * are published (release), and a report reads the flushed count (acquire)
+ * before the marks (high_marks()): it never adds a share's bytes twice, once
+ * flushed and once in the mark; at worst it misses a mark this flush has
+ * raised the peak with already. */
+static void flush_bytes(int64_t *total, int64_t *peak, int64_t *bytes, int64_t *high)
+{
+	int64_t h = get(high);
+
+	if (h > 0)
+		raise_peak(peak, get(total) + h);
+	set(high, 0);
+	__atomic_add_fetch(total, get(bytes), __ATOMIC_RELEASE);
+	set(bytes, 0);
+}
+
+/* Share sh of site id goes into the site's flushed counts and peak. */
 static __attribute__((noinline)) void flush(unsigned int id, struct share *sh)
 {
 	struct site_live *sl = site_live(id); /* there since the share is (share_grow) */
 
-	raise_peak(&sl->peak, get(&sl->bytes) + get(&sh->high));
 	__atomic_add_fetch(&sl->blocks, get(&sh->blocks), __ATOMIC_RELAXED);
-	__atomic_add_fetch(&sl->bytes, get(&sh->bytes), __ATOMIC_RELAXED);
 	set(&sh->blocks, 0);
-	set(&sh->bytes, 0);
-	set(&sh->high, 0);
+	flush_bytes(&sl->bytes, &sl->peak, &sh->bytes, &sh->high);
 }
 
 static __attribute__((noinline)) void flush_process(struct tracker *t)
 {
-	raise_peak(&peak_bytes, get(&live_bytes) + get(&t->high));
-	__atomic_add_fetch(&live_bytes, get(&t->bytes), __ATOMIC_RELAXED);
-	set(&t->bytes, 0);
-	set(&t->high, 0);
+	flush_bytes(&live_bytes, &peak_bytes, &t->bytes, &t->high);
 }
 
 /* n blocks of size bytes in all are live in t's share sh of site id (n and
@@ -552,11 +564,12 @@ void track_pool_free(struct tracker *t, const void *p)
 
 /* ---- reports ------------------------------------------------------------- */
 
-/* The sum of the threads' high marks since their last flush, for site id,
- * or, id 0, for the process. Registry held. */
-static int64_t highs(unsigned int id)
+/* The flushed count *total plus the threads' high marks since their last
+ * flush, for site id, or, id 0, for the process: the peak a report knows
+ * of. Registry held. */
+static int64_t high_marks(const int64_t *total, unsigned int id)
 {
-	int64_t sum = 0;
+	int64_t sum = __atomic_load_n(total, __ATOMIC_ACQUIRE); /* before the marks: flush_bytes() */
 
 	for (struct thread *t = registry_threads; t; t = t->next) {
 		struct tracker *k = &t->tracker;
@@ -597,7 +610,7 @@ void track_snapshot_begin(unsigned int nids)
 	live_each(&orphans, age_one, NULL);
 	for (struct thread *t = registry_threads; t; t = t->next)
 		live_each(&t->tracker.table, age_one, NULL);
-	raise_peak(&peak_bytes, get(&live_bytes) + highs(0));
+	raise_peak(&peak_bytes, high_marks(&live_bytes, 0));
 }
 
 static memstats_u64 not_negative(int64_t v)
@@ -615,7 +628,7 @@ void track_snapshot_row(unsigned int id, struct memstats_live *out)
 		return;
 	if (id < nages)
 		*out = ages[id];
-	raise_peak(&sl->peak, get(&sl->bytes) + highs(id));
+	raise_peak(&sl->peak, high_marks(&sl->bytes, id));
 	blocks = get(&sl->blocks);
 	bytes = get(&sl->bytes);
 	for (struct thread *t = registry_threads; t; t = t->next) {
@@ -642,9 +655,15 @@ void track_totals(memstats_u64 *peak, memstats_u64 *foreign)
 	*foreign = __atomic_load_n(&foreign_frees, __ATOMIC_RELAXED);
 }
 
-/* After memstats_reset(), peaks start again from what is live: the high
- * marks start from the shares (a thread allocating meanwhile may keep its
- * mark from just before: within the FLUSH bytes a peak may be off by). */
+static int64_t below_zero(int64_t v)
+{
+	return v < 0 ? v : 0;
+}
+
+/* After memstats_reset(), peaks start again from what is live, the stored
+ * peaks from the whole count, the high marks from the shares, but never
+ * above zero: a share read just before its owner flushed it must not come
+ * back as a mark over the flushed count that holds it already. */
 void track_reset_peaks(void)
 {
 	int64_t all = get(&live_bytes);
@@ -653,8 +672,8 @@ void track_reset_peaks(void)
 		struct tracker *k = &t->tracker;
 
 		for (size_t id = 0; id < k->nshare; id++)
-			set(&k->share[id].high, get(&k->share[id].bytes));
-		set(&k->high, get(&k->bytes));
+			set(&k->share[id].high, below_zero(get(&k->share[id].bytes)));
+		set(&k->high, below_zero(get(&k->bytes)));
 		all += get(&k->bytes);
 	}
 	__atomic_store_n(&peak_bytes, all, __ATOMIC_RELAXED);

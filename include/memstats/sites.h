@@ -374,7 +374,12 @@ static __inline__ __attribute__((always_inline)) void memstats_sample_(struct me
 	if (__builtin_expect(due, 0))
 		memstats__sampled(site, p, size);
 #else
-	if (__builtin_expect((memstats_tls_.sample_left -= MEMSTATS_CAST_(long long, size)) <= 0, 0))
+	/* an overflow (a huge failed request) goes out of line too, to be reset */
+	long long left;
+
+	if (__builtin_expect(__builtin_sub_overflow(memstats_tls_.sample_left, MEMSTATS_CAST_(long long, size), &left) |
+				     ((memstats_tls_.sample_left = left) <= 0),
+			     0))
 		memstats__sampled(site, p, size);
 #endif
 }

@@ -206,6 +206,32 @@ START_TEST(test_foreign_frees)
 }
 END_TEST
 
+/* A request too big to serve (its size near 2^62) fails, and the blocks
+ * after it are tracked still: the countdown of the inline path must not
+ * wrap around to a positive number past it. */
+START_TEST(test_huge_failed_request)
+{
+	/* the site's first call goes out of line, its second sets the countdown */
+	const size_t sizes[3] = { 1, 1, (size_t)0x5000000000000000ull };
+	void *p = NULL, *q;
+	int l;
+
+	for (int i = 0; i < 3; i++) {
+		release(p);
+		p = malloc(*(volatile const size_t *)&sizes[i]);
+	}
+	ck_assert_ptr_null(p);
+	for (int i = 0; i < 2; i++) { /* the second call inline */
+		q = malloc(10); l = __LINE__;
+		if (i == 0)
+			release(q);
+	}
+	ck_assert_uint_eq(site_at(l, "malloc").live.blocks, 1);
+	release(q);
+	ck_assert_uint_eq(site_at(l, "malloc").live.blocks, 0);
+}
+END_TEST
+
 START_TEST(test_peak_and_totals)
 {
 	char *small = malloc(100); int ls = __LINE__;
@@ -318,6 +344,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_threads_churn);
 	tcase_add_test(tc, test_foreign_frees);
 	tcase_add_test(tc, test_peak_and_totals);
+	tcase_add_test(tc, test_huge_failed_request);
 	tcase_add_test(tc, test_no_thread_of_ours);
 	tcase_add_test(tc, test_report_stalled_on_a_pipe_stalls_no_free);
 	suite_add_tcase(s, tc);

@@ -93,6 +93,53 @@ START_TEST(test_table_gone_entries)
 }
 END_TEST
 
+/* Another thread's take (the free of a block from elsewhere) meets a gone
+ * entry of that block's address, which the owner is giving to another
+ * block: it must find nothing, never the other block's entry. Each round,
+ * the owner leaves 0x2000's gone entry in the slot it shares with 0x1000,
+ * lets the other thread look for 0x2000, and puts 0x1000 there meanwhile.
+ * A race: without the key read again after the id, it failed in two runs
+ * of three here; it cannot fail with it. */
+static struct live_table shared_table;
+static unsigned long round_go, round_done;
+
+static void *take_gone(void *arg)
+{
+	long *wrong = arg;
+	struct live out;
+
+	for (unsigned long r = 1; r <= 2000000; r++) {
+		while (__atomic_load_n(&round_go, __ATOMIC_ACQUIRE) != r)
+			;
+		*wrong += live_take(&shared_table, 0x2000, &out);
+		__atomic_store_n(&round_done, r, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+START_TEST(test_table_take_from_another_thread)
+{
+	struct live a = entry(0x1000, 1, 1), b = entry(0x2000, 2, 2), stale, out;
+	long wrong = 0;
+	pthread_t t;
+
+	ck_assert_int_eq(live_rebuild(&shared_table), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, take_gone, &wrong), 0);
+	for (unsigned long r = 1; r <= 2000000; r++) {
+		live_put(&shared_table, &b, &stale);
+		live_take(&shared_table, 0x2000, &out); /* 0x2000 gone, its address kept */
+		__atomic_store_n(&round_go, r, __ATOMIC_RELEASE);
+		live_put(&shared_table, &a, &stale); /* into that gone slot */
+		while (__atomic_load_n(&round_done, __ATOMIC_ACQUIRE) != r)
+			;
+		ck_assert_int_eq(live_take(&shared_table, 0x1000, &out), 1);
+	}
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_int_eq(wrong, 0);
+	live_free(&shared_table);
+}
+END_TEST
+
 static void count_each(const struct live *v, void *arg)
 {
 	((memstats_u64 *)arg)[0]++;
@@ -161,6 +208,8 @@ static struct memstats_site s_realloc = SITE(3, REALLOC, "realloc");
 static struct memstats_site s_free = SITE(4, FREE, "free");
 static struct memstats_site s_strdup = SITE(5, STRDUP, "strdup");
 static struct memstats_site s_thread = SITE(6, MALLOC, "malloc");
+static struct memstats_site s_exit = SITE(7, MALLOC, "malloc");
+static struct memstats_site s_big = SITE(8, MALLOC, "malloc");
 
 static void tracking(void)
 {
@@ -440,6 +489,55 @@ START_TEST(test_live_peak_across_flushes)
 }
 END_TEST
 
+static void *alloc_free_10k(void *arg)
+{
+	(void)arg;
+	memstats_free(&s_free, memstats_malloc(&s_exit, 10000, NULL), NULL);
+	return NULL;
+}
+
+/* A thread that reached its peak below the flush threshold and exits: its
+ * high mark goes into the site's peak and the process's. */
+START_TEST(test_live_peak_of_a_thread_gone)
+{
+	pthread_t t;
+	memstats_u64 peak, f;
+
+	tracking();
+	ck_assert_int_eq(pthread_create(&t, NULL, alloc_free_10k, NULL), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_live(live_at(7), 0, 0, 10000);
+	track_totals(&peak, &f);
+	ck_assert_uint_eq(peak, 10000);
+}
+END_TEST
+
+static void *big_blocks(void *arg)
+{
+	for (int i = 0; i < 20000; i++)
+		memstats_free(&s_free, memstats_malloc(&s_big, 1 << 20, NULL), NULL);
+	__atomic_store_n((int *)arg, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Reports while a thread's share is being flushed (each 1 MiB block
+ * flushes at its allocation and at its free): never a peak of the share
+ * counted twice, flushed and in its high mark. */
+START_TEST(test_live_peak_reports_during_flushes)
+{
+	pthread_t t;
+	int done = 0;
+
+	tracking();
+	memstats_free(&s_free, memstats_malloc(&s_big, 1 << 20, NULL), NULL); /* the row is there */
+	ck_assert_int_eq(pthread_create(&t, NULL, big_blocks, &done), 0);
+	while (!__atomic_load_n(&done, __ATOMIC_ACQUIRE))
+		ck_assert_uint_le(live_at(8).peak_bytes, 1 << 20);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_live(live_at(8), 0, 0, 1 << 20);
+}
+END_TEST
+
 /* memstats_reset(): counters from zero, peaks from what is live now. */
 START_TEST(test_live_reset)
 {
@@ -462,16 +560,20 @@ Suite *suite_track(void)
 {
 	Suite *s = suite_create("track");
 	TCase *tc = tcase_create("table");
+	tcase_set_timeout(tc, 60); /* the take from another thread runs two million rounds */
 
 	tcase_add_test(tc, test_table_put_take);
 	tcase_add_test(tc, test_table_stale_entry_replaced);
 	tcase_add_test(tc, test_table_gone_entries);
+	tcase_add_test(tc, test_table_take_from_another_thread);
 	tcase_add_test(tc, test_table_many_and_churn);
 	tcase_add_test(tc, test_age_buckets);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("runtime");
 	tcase_add_test(tc, test_live_leak_peak_and_free_elsewhere);
 	tcase_add_test(tc, test_live_peak_across_flushes);
+	tcase_add_test(tc, test_live_peak_of_a_thread_gone);
+	tcase_add_test(tc, test_live_peak_reports_during_flushes);
 	tcase_add_test(tc, test_live_requested_bytes_of_each_api);
 	tcase_add_test(tc, test_live_realloc);
 	tcase_add_test(tc, test_live_foreign_frees);
