@@ -219,7 +219,9 @@ static __attribute__((noinline)) void flush_process(struct tracker *t)
 /* n blocks of size bytes in all are live in t's share sh of site id (n and
  * size negative when they are gone); heap: not a pool's objects, which the
  * process's live bytes do not count. The path of every tracked call: no
- * atomic read-modify-write, no shared line unless a share is flushed. */
+ * atomic read-modify-write, no shared line unless a share is flushed. The
+ * site's part and the process's are written out alike: one helper for both
+ * compiled to 8 more instructions a malloc+free pair. */
 static inline __attribute__((always_inline)) void account(struct tracker *t, struct share *sh, unsigned int id, int64_t n, int64_t size, int heap)
 {
 	int64_t b = get(&sh->bytes) + size;

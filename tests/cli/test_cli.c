@@ -125,19 +125,42 @@ static void teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
+static int vms(char *args, size_t size, const char *fmt, va_list ap)
+{
+	char cmd[3000];
+	int st;
+
+	vsnprintf(args, size, fmt, ap);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && " MS " %s >out 2>err", dir, args);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 /* Runs memstats with args in dir: stdout to "out", stderr to "err". */
 __attribute__((format(printf, 1, 2))) static int ms(const char *fmt, ...)
 {
-	char args[2048], cmd[3000];
+	char args[2048];
 	va_list ap;
 	int st;
 
 	va_start(ap, fmt);
-	vsnprintf(args, sizeof(args), fmt, ap);
+	st = vms(args, sizeof(args), fmt, ap);
 	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "cd '%s' && " MS " %s >out 2>err", dir, args);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return st;
+}
+
+/* The same, which must exit 0: what it wrote to stdout. */
+__attribute__((format(printf, 1, 2))) static char *ms_out(const char *fmt, ...)
+{
+	char args[2048];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	st = vms(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	ck_assert_msg(st == 0, "memstats %s: exit %d", args, st);
+	return slurp("out");
 }
 
 /* The one line of out that holds every one of the words (NULL-ended). */
@@ -191,8 +214,7 @@ START_TEST(test_top_rows_sorted_by_bytes)
 {
 	char *out, *l;
 
-	ck_assert_int_eq(ms("top b.json"), 0);
-	out = slurp("out");
+	out = ms_out("top b.json");
 	l = line_with(out, "a.c:10", NULL);
 	ck_assert_msg(shows(l, "7") && shows(l, "900") && shows(l, "950") && shows(l, "load"), "%s", l);
 	l = line_with(out, "a.c:40", NULL);
@@ -209,27 +231,22 @@ START_TEST(test_top_n_sort_and_groups)
 {
 	char *out;
 
-	ck_assert_int_eq(ms("top b.json -n 1 --sort calls"), 0);
-	out = slurp("out");
+	out = ms_out("top b.json -n 1 --sort calls");
 	ck_assert_ptr_nonnull(strstr(out, "a.c:10"));
 	ck_assert_ptr_null(strstr(out, "a.c:20"));
 	free(out);
-	ck_assert_int_eq(ms("top b.json --by func"), 0);
-	out = slurp("out");
+	out = ms_out("top b.json --by func");
 	ck_assert_msg(shows(line_with(out, "load", NULL), "10") && shows(line_with(out, "load", NULL), "900"), "%s", out);
 	free(out);
-	ck_assert_int_eq(ms("top a.json --by file"), 0);
-	out = slurp("out");
+	out = ms_out("top a.json --by file");
 	ck_assert_msg(shows(line_with(out, "a.c ", NULL), "7") && shows(line_with(out, "b.c ", NULL), "70"), "%s", out);
 	free(out);
-	ck_assert_int_eq(ms("top t.json --sort live"), 0);
-	out = slurp("out");
+	out = ms_out("top t.json --sort live");
 	ck_assert_msg(shows(line_with(out, "a.c:10", NULL), "100"), "%s", out);
 	before(out, "a.c:10", "c.c:5");
 	free(out);
 	ck_assert_int_eq(ms("top a.json --sort live"), 2); /* not tracked */
-	ck_assert_int_eq(ms("top - < a.json"), 0);
-	out = slurp("out");
+	out = ms_out("top - < a.json");
 	ck_assert_ptr_nonnull(strstr(out, "b.c:30"));
 	free(out);
 }
@@ -241,8 +258,7 @@ START_TEST(test_diff_changes_new_gone)
 {
 	char *out, *l;
 
-	ck_assert_int_eq(ms("diff a.json b.json"), 0);
-	out = slurp("out");
+	out = ms_out("diff a.json b.json");
 	l = line_with(out, "a.c:10", NULL);
 	ck_assert_msg(shows(l, "+5") && shows(l, "+700"), "%s", l);
 	l = line_with(out, "a.c:20", NULL);
@@ -254,12 +270,10 @@ START_TEST(test_diff_changes_new_gone)
 	before(out, "a.c:10", "a.c:40"); /* growth first */
 	before(out, "a.c:20", "b.c:30");
 	free(out);
-	ck_assert_int_eq(ms("diff a.json a.json"), 0);
-	out = slurp("out");
+	out = ms_out("diff a.json a.json");
 	ck_assert_msg(!strstr(out, " new") && !strstr(out, " gone"), "%s", out);
 	free(out);
-	ck_assert_int_eq(ms("diff t.json t.json"), 0);
-	out = slurp("out");
+	out = ms_out("diff t.json t.json");
 	ck_assert_ptr_nonnull(strstr(out, "live_bytes"));
 	free(out);
 }
@@ -276,17 +290,14 @@ START_TEST(test_injected)
 		      "\"func\": \"f\", \"op\": \"malloc\", \"api\": \"malloc\", \"calls\": 5, \"failed\": 2, \"bytes\": 50, "
 		      "\"alloc_bytes\": 48, \"free_bytes\": 0, \"injected\": 2}], \"totals\": {\"calls\": 5, \"failed\": 2, "
 		      "\"bytes\": 50, \"alloc_bytes\": 48, \"free_bytes\": 0, \"injected\": 2, \"balance\": 48}}\n");
-	ck_assert_int_eq(ms("merge f.json f.json a.json"), 0);
-	out = slurp("out");
+	out = ms_out("merge f.json f.json a.json");
 	ck_assert_msg(strstr(out, "\"failed\": 4, \"bytes\": 100, \"alloc_bytes\": 96, \"free_bytes\": 0, \"injected\": 4}"),
 		      "%s", out);
 	free(out);
-	ck_assert_int_eq(ms("top f.json"), 0);
-	out = slurp("out");
+	out = ms_out("top f.json");
 	ck_assert_msg(strstr(out, " injected") && shows(line_with(out, "a.c:3", NULL), "2"), "%s", out);
 	free(out);
-	ck_assert_int_eq(ms("top a.json"), 0);
-	out = slurp("out");
+	out = ms_out("top a.json");
 	ck_assert_msg(!strstr(out, "injected"), "%s", out);
 	free(out);
 }
@@ -297,8 +308,7 @@ START_TEST(test_merge_sums_by_identity)
 	char *out, *l;
 
 	ck_assert_int_eq(ms("merge a.json b.json -o m.json"), 0);
-	ck_assert_int_eq(ms("top m.json"), 0);
-	out = slurp("out");
+	out = ms_out("top m.json");
 	l = line_with(out, "a.c:10", NULL);
 	ck_assert_msg(shows(l, "9") && shows(l, "1100") && shows(l, "1158"), "%s", l);
 	l = line_with(out, "a.c:20", NULL);
@@ -310,8 +320,7 @@ START_TEST(test_merge_sums_by_identity)
 	out = slurp("m.json");
 	ck_assert_msg(strstr(out, "\"version\": 2") && strstr(out, "\"balance\": 462"), "%s", out);
 	free(out);
-	ck_assert_int_eq(ms("merge t.json t.json"), 0);
-	out = slurp("out");
+	out = ms_out("merge t.json t.json");
 	ck_assert_msg(strstr(out, "\"live_blocks\": 2, \"live_bytes\": 200") &&
 			      strstr(out, "\"live_blocks\": 4, \"live_bytes\": 300"),
 		      "%s", out);
@@ -487,16 +496,13 @@ START_TEST(test_folded_lines)
 {
 	char *out;
 
-	ck_assert_int_eq(ms("folded a.json"), 0);
-	out = slurp("out");
+	out = ms_out("folded a.json");
 	ck_assert_str_eq(out, "/bin/app;load;a.c:10 200\n/bin/app;old;b.c:30 70\n");
 	free(out);
-	ck_assert_int_eq(ms("folded a.json --value calls"), 0);
-	out = slurp("out");
+	out = ms_out("folded a.json --value calls");
 	ck_assert_str_eq(out, "/bin/app;load;a.c:10 2\n/bin/app;load;a.c:20 5\n/bin/app;old;b.c:30 1\n");
 	free(out);
-	ck_assert_int_eq(ms("folded t.json --value live"), 0);
-	out = slurp("out");
+	out = ms_out("folded t.json --value live");
 	ck_assert_str_eq(out, "/bin/app;load;a.c:10 100\n/bin/app;keep;c.c:5 50\n");
 	free(out);
 }
@@ -523,8 +529,7 @@ START_TEST(test_metrics_series)
 {
 	char *out;
 
-	ck_assert_int_eq(ms("metrics b.json"), 0);
-	out = slurp("out");
+	out = ms_out("metrics b.json");
 	ck_assert_msg(strstr(out, "# TYPE memstats_calls_total counter\n# HELP memstats_calls_total "), "%s", out);
 	ck_assert_msg(strstr(out, "memstats_bytes_total{program=\"app\",site=\"a.c:10\",func=\"load\",op=\"malloc\","
 				  "api=\"malloc\",kind=\"site\",object=\"/bin/app\"} 900\n"),
@@ -536,8 +541,7 @@ START_TEST(test_metrics_series)
 	ck_assert_ptr_null(strstr(out, "memstats_live_bytes"));
 	ck_assert_int_eq(strcmp(out + strlen(out) - 6, "# EOF\n"), 0);
 	free(out);
-	ck_assert_int_eq(ms("metrics t.json"), 0);
-	out = slurp("out");
+	out = ms_out("metrics t.json");
 	ck_assert_msg(strstr(out, "# TYPE memstats_live_bytes gauge\n") && strstr(out, "memstats_live_bytes{program=\"app\"} 150\n"),
 		      "%s", out);
 	free(out);
@@ -556,8 +560,7 @@ START_TEST(test_real_report)
 		snprintf(cmd, sizeof(cmd), "MEMSTATS_FORMAT=json MEMSTATS_OUTPUT=%s/p.json " BUILD "/tests/cli_prog", dir);
 		ck_assert_int_eq(system(cmd), 0);
 	}
-	ck_assert_int_eq(ms("top p.json --by func"), 0);
-	out = slurp("out");
+	out = ms_out("top p.json --by func");
 	ck_assert_msg(shows(line_with(out, "twice", NULL), "2") && shows(line_with(out, "twice", NULL), "48"), "%s", out);
 	ck_assert_msg(shows(line_with(out, "thrice", NULL), "3") && shows(line_with(out, "thrice", NULL), "30"), "%s", out);
 	free(out);
@@ -604,8 +607,7 @@ START_TEST(test_torture)
 	free(out);
 	ck_assert_int_ne(system("pgrep -f '/tests/[c]li_hang' >/dev/null"), 0); /* [c]: not this shell */
 	/* a program whose failures are all harmless: exit status 0 */
-	ck_assert_int_eq(ms("torture -- " BUILD "/tests/cli_prog"), 0);
-	out = slurp("out");
+	out = ms_out("torture -- " BUILD "/tests/cli_prog");
 	ck_assert_msg(strstr(out, "made 5 allocation calls; 5 runs") && strstr(out, "no crash, hang or sanitizer error"),
 		      "%s", out);
 	free(out);

@@ -269,6 +269,38 @@ static inline int run_child_checking_itself(const char *mode, const char *const 
 	return status;
 }
 
+/* Settings read at start-up: unless each NAME=VALUE of env (NULL-ended) is
+ * so already, runs this program again with them (ITEST_SELF, which make
+ * check sets, or /proc/self/exe). */
+static inline void run_again_with(char **argv, const char *const *env)
+{
+	const char *self = getenv("ITEST_SELF");
+	int again = 0;
+
+	for (; *env; env++) {
+		const char *eq = strchr(*env, '='), *now;
+		size_t len = (size_t)(eq - *env);
+		char name[64];
+
+		if (len >= sizeof(name)) { /* before the suite: no ck_assert yet */
+			fprintf(stderr, "run_again_with: %s: name too long\n", *env);
+			exit(2);
+		}
+		memcpy(name, *env, len);
+		name[len] = '\0';
+		now = getenv(name);
+		if (!now || strcmp(now, eq + 1) != 0) {
+			setenv(name, eq + 1, 1);
+			again = 1;
+		}
+	}
+	if (!again)
+		return;
+	execv(self ? self : "/proc/self/exe", argv);
+	perror("execv");
+	exit(127);
+}
+
 /* Runs the suite; non-zero exit on any failure. */
 static inline int run_suite(Suite *s)
 {

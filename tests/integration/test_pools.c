@@ -368,14 +368,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-	const char *self = getenv("ITEST_SELF");
-
-	if (self && (!getenv("MEMSTATS_WRAPPERS") || !getenv("MEMSTATS_TRACK"))) { /* read at start-up */
-		setenv("MEMSTATS_WRAPPERS", "wrapped_get,wrapped_put", 1);
-		setenv("MEMSTATS_TRACK", "1", 1);
-		execv(self, argv);
-		return 127;
-	}
+	run_again_with(argv, (const char *const[]){ "MEMSTATS_WRAPPERS=wrapped_get,wrapped_put", "MEMSTATS_TRACK=1", NULL });
 	(void)argc;
 	Suite *s = suite_create("pools");
 	TCase *tc = tcase_create("pools");

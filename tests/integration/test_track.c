@@ -324,14 +324,7 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-	const char *track = getenv("MEMSTATS_TRACK");
-
-	if (!track || strcmp(track, "1") != 0) { /* read at start-up: run again with it */
-		setenv("MEMSTATS_TRACK", "1", 1);
-		execv("/proc/self/exe", argv);
-		perror("execv");
-		return 1;
-	}
+	run_again_with(argv, (const char *const[]){ "MEMSTATS_TRACK=1", NULL });
 	(void)argc;
 	Suite *s = suite_create("track");
 	TCase *tc = tcase_create("live");

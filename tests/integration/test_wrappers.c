@@ -225,15 +225,9 @@ END_TEST
 
 int main(int argc, char **argv)
 {
-	const char *self = getenv("ITEST_SELF");
-
 	if (argc == 3 && strcmp(argv[1], "child") == 0)
 		return tracked_child();
-	if (!getenv("MEMSTATS_WRAPPERS") && self) { /* read at start-up: run again with it */
-		setenv("MEMSTATS_WRAPPERS", WRAPPERS, 1);
-		execv(self, argv);
-		return 127;
-	}
+	run_again_with(argv, (const char *const[]){ "MEMSTATS_WRAPPERS=" WRAPPERS, NULL });
 
 	Suite *s = suite_create("wrappers");
 	TCase *tc = tcase_create("wrappers");
