@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "memstats.h"
 
@@ -108,6 +109,12 @@ size_t u64_len(memstats_u64 v);
 
 /* One whole line to fd (if >= 0), cut to fit 512 bytes; never SIGPIPE. */
 void warnf_fd(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- clock.c: the clock that dates tracked blocks ------------------------ */
+
+typedef int (*clock_fn)(clockid_t, struct timespec *);
+extern clock_fn clock_coarse;     /* the vDSO's clock_gettime, else glibc's */
+void clock_init(void);
 
 /* ---- usable.c: usable sizes ----------------------------------------------- */
 

@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -556,6 +558,25 @@ START_TEST(test_live_reset)
 }
 END_TEST
 
+/* The clock that dates blocks: the vDSO's own function when the kernel maps
+ * one (not glibc's wrapper), and it tells the same time as glibc's. */
+START_TEST(test_clock_from_the_vdso)
+{
+	struct timespec a, b, c;
+
+	clock_init();
+	if (getauxval(AT_SYSINFO_EHDR))
+		ck_assert_ptr_ne((void *)clock_coarse, (void *)clock_gettime);
+	else
+		ck_assert_ptr_eq((void *)clock_coarse, (void *)clock_gettime);
+	ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC_COARSE, &a), 0);
+	ck_assert_int_eq(clock_coarse(CLOCK_MONOTONIC_COARSE, &b), 0);
+	ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC_COARSE, &c), 0);
+	ck_assert(b.tv_sec > a.tv_sec || (b.tv_sec == a.tv_sec && b.tv_nsec >= a.tv_nsec));
+	ck_assert(c.tv_sec > b.tv_sec || (c.tv_sec == b.tv_sec && c.tv_nsec >= b.tv_nsec));
+}
+END_TEST
+
 Suite *suite_track(void)
 {
 	Suite *s = suite_create("track");
@@ -568,6 +589,7 @@ Suite *suite_track(void)
 	tcase_add_test(tc, test_table_take_from_another_thread);
 	tcase_add_test(tc, test_table_many_and_churn);
 	tcase_add_test(tc, test_age_buckets);
+	tcase_add_test(tc, test_clock_from_the_vdso);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("runtime");
 	tcase_add_test(tc, test_live_leak_peak_and_free_elsewhere);
