@@ -394,9 +394,16 @@ $(B)/bench/report-bench: tests/bench/report-bench.c $(B)/libmemstats.so
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -Iinclude -DMEMSTATS_DISABLE $< -o $@ $(INSTR_LIBS)
 
-bench: $(B)/bench/plain $(B)/bench/memstats $(B)/bench/atomic $(B)/bench/report-bench $(PRELOAD)
+# The least exact tracking can cost here (tests/bench/floor.c): a tracker
+# in line in the loop, with the runtime's clock.
+$(B)/bench/floor: tests/bench/floor.c $(B)/obj/clock.o
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -Iinclude -Isrc -DMEMSTATS_DISABLE $< $(B)/obj/clock.o -o $@
+
+bench: $(B)/bench/plain $(B)/bench/memstats $(B)/bench/atomic $(B)/bench/report-bench $(B)/bench/floor $(PRELOAD)
 	PRELOAD=$(abspath $(PRELOAD)) tests/bench/run.sh $(B)/bench $(BENCH_RUNS)
 	MEMSTATS_OUTPUT=off $(B)/bench/report-bench 100000
+	$(B)/bench/floor $(BENCH_RUNS)
 
 # ---- demo ----------------------------------------------------------------
 

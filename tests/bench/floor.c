@@ -1,0 +1,133 @@
+/* floor.c - the least exact live tracking can cost on this machine: the
+ * tight loop's malloc+free pairs, plain, then with the smallest tracker
+ * that still dates each block, written in line in the loop: one clock read
+ * an allocation (the runtime's own, clock.c), one open-addressed table of
+ * the live blocks, one count of them. No threads, sites, peaks, shares,
+ * growth or calls into a library: what memstats does beyond this is what
+ * its contract asks (per-site and per-thread counts, peaks, blocks freed by
+ * other threads, a table that grows) and the calls from the inline path.
+ *
+ * Prints, as run.sh does, the medians of ROUNDS interleaved rounds and the
+ * ratios to plain: clock alone, table alone, both.
+ * Usage: floor [ROUNDS] [PAIRS]   (built by make bench, linked with clock.o)
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "internal.h"
+
+#define TABLE (1u << 16)
+
+struct entry {
+	uintptr_t key;                   /* 0 empty, 1 gone */
+	uint32_t size, born;
+};
+
+static struct entry table[TABLE];
+static long live_blocks, live_bytes;
+static void *volatile sink;
+
+static unsigned int ticks(void)
+{
+	struct timespec ts;
+
+	clock_coarse(CLOCK_MONOTONIC_COARSE, &ts);
+	return (unsigned int)ts.tv_sec * 100u + (unsigned int)ts.tv_nsec / 10000000u;
+}
+
+static size_t slot_of(uintptr_t key)
+{
+	return (size_t)((key * 0x9e3779b97f4a7c15ull) >> 48);
+}
+
+static void put(void *p, size_t size, unsigned int born)
+{
+	size_t i = slot_of((uintptr_t)p);
+
+	while (table[i].key > 1 && table[i].key != (uintptr_t)p)
+		i = (i + 1) & (TABLE - 1);
+	table[i] = (struct entry){ (uintptr_t)p, (uint32_t)size, born };
+	live_blocks++;
+	live_bytes += (long)size;
+}
+
+static void take(void *p)
+{
+	size_t i = slot_of((uintptr_t)p);
+
+	while (table[i].key != (uintptr_t)p) {
+		if (!table[i].key)
+			return;
+		i = (i + 1) & (TABLE - 1);
+	}
+	table[i].key = 1;
+	live_blocks--;
+	live_bytes -= table[i].size;
+}
+
+/* kind: bit 0 the clock, bit 1 the table */
+static __attribute__((noinline)) void pairs(long n, int kind)
+{
+	for (long i = 0; i < n; i++) {
+		size_t size = 16 + (size_t)(i & 31);
+		void *p = malloc(size);
+		unsigned int born = (kind & 1) ? ticks() : 0;
+
+		if (kind & 2)
+			put(p, size, born);
+		sink = p;
+		if (kind & 2)
+			take(p);
+		free(p);
+	}
+}
+
+static double seconds(long n, int kind)
+{
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	pairs(n, kind);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+	int rounds = argc > 1 ? atoi(argv[1]) : 5;
+	long n = argc > 2 ? atol(argv[2]) : 20000000;
+	double t[4][64];
+	const char *name[4] = { "plain", "clock", "table", "both" };
+
+	if (rounds < 1 || rounds > 64 || n < 1) {
+		fprintf(stderr, "usage: floor [ROUNDS 1-64] [PAIRS]\n");
+		return 2;
+	}
+	clock_init();
+	pairs(n / 10, 3); /* warm-up */
+	for (int r = 0; r < rounds; r++)
+		for (int k = 0; k < 4; k++)
+			t[k][r] = seconds(n, k);
+	for (int k = 0; k < 4; k++)
+		qsort(t[k], (size_t)rounds, sizeof(t[k][0]), by_value);
+	printf("floor tight");
+	for (int k = 0; k < 4; k++) {
+		double m = t[k][rounds / 2];
+
+		printf(" %s=%.1fns", name[k], m * 1e9 / (double)n);
+		if (k)
+			printf(" %s_ratio=%.2f", name[k], m / t[0][rounds / 2]);
+	}
+	printf(" (%ld live)\n", live_blocks);
+	return 0;
+}
