@@ -7,8 +7,9 @@
  * its contract asks (per-site and per-thread counts, peaks, blocks freed by
  * other threads, a table that grows) and the calls from the inline path.
  *
- * Prints, as run.sh does, the medians of ROUNDS interleaved rounds and the
- * ratios to plain: clock alone, table alone, both.
+ * Prints the median plain pair and, for the clock alone, the table alone
+ * and both, the median and range of ROUNDS interleaved rounds' ratios (each
+ * over the same round's plain run, as run.sh's ranges).
  * Usage: floor [ROUNDS] [PAIRS]   (built by make bench, linked with clock.o)
  */
 #define _GNU_SOURCE
@@ -118,16 +119,14 @@ int main(int argc, char **argv)
 	for (int r = 0; r < rounds; r++)
 		for (int k = 0; k < 4; k++)
 			t[k][r] = seconds(n, k);
+	for (int k = 3; k >= 0; k--) /* each round's ratio to its own plain run */
+		for (int r = 0; r < rounds; r++)
+			t[k][r] = k ? t[k][r] / t[0][r] : t[0][r] * 1e9 / (double)n;
 	for (int k = 0; k < 4; k++)
 		qsort(t[k], (size_t)rounds, sizeof(t[k][0]), by_value);
-	printf("floor tight");
-	for (int k = 0; k < 4; k++) {
-		double m = t[k][rounds / 2];
-
-		printf(" %s=%.1fns", name[k], m * 1e9 / (double)n);
-		if (k)
-			printf(" %s_ratio=%.2f", name[k], m / t[0][rounds / 2]);
-	}
+	printf("floor tight plain=%.1fns", t[0][rounds / 2]);
+	for (int k = 1; k < 4; k++)
+		printf(" %s_ratio=%.2f (%.2f-%.2f)", name[k], t[k][rounds / 2], t[k][0], t[k][rounds - 1]);
 	printf(" (%ld live)\n", live_blocks);
 	return 0;
 }
