@@ -114,7 +114,8 @@ void warnf_fd(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 
 typedef int (*clock_fn)(clockid_t, struct timespec *);
 extern clock_fn clock_coarse;     /* the vDSO's clock_gettime, else glibc's */
-void clock_init(void);
+void clock_init(void);            /* track_init()'s: finds the vDSO's */
+int clock_direct(void);           /* whether this platform looks in the vDSO */
 
 /* ---- usable.c: usable sizes ----------------------------------------------- */
 
@@ -878,6 +879,7 @@ size_t aligned_round(size_t align);
 #ifdef MEMSTATS_TEST_HOOKS
 extern unsigned int track_clock_skew;     /* track.c: ticks added to the clock */
 extern unsigned int periodic_drain_delay_us; /* periodic.c: widens the wake-to-drain window */
+void *clock_vdso_lookup(const void *image, const char *name); /* clock.c: in a copy of a vDSO */
 #endif
 
 #pragma GCC visibility pop

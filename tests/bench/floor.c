@@ -9,7 +9,8 @@
  *
  * Prints the median plain pair and, for the clock alone, the table alone
  * and both, the median and range of ROUNDS interleaved rounds' ratios (each
- * over the same round's plain run, as run.sh's ranges).
+ * over the same round's plain run, as run.sh's ranges), and which clock
+ * it read: the vDSO's, or glibc's where there is none (valgrind).
  * Usage: floor [ROUNDS] [PAIRS]   (built by make bench, linked with clock.o)
  */
 #define _GNU_SOURCE
@@ -103,17 +104,27 @@ static int by_value(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static double median(const double *v, int n)
+{
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 5;
 	long n = argc > 2 ? atol(argv[2]) : 20000000;
-	double t[4][64];
+	double *t[4];
 	const char *name[4] = { "plain", "clock", "table", "both" };
 
-	if (rounds < 1 || rounds > 64 || n < 1) {
-		fprintf(stderr, "usage: floor [ROUNDS 1-64] [PAIRS]\n");
+	if (rounds < 1 || n < 1) {
+		fprintf(stderr, "usage: floor [ROUNDS] [PAIRS]\n");
 		return 2;
 	}
+	for (int k = 0; k < 4; k++)
+		if (!(t[k] = malloc((size_t)rounds * sizeof(*t[k])))) {
+			perror("floor");
+			return 1;
+		}
 	clock_init();
 	pairs(n / 10, 3); /* warm-up */
 	for (int r = 0; r < rounds; r++)
@@ -124,9 +135,9 @@ int main(int argc, char **argv)
 			t[k][r] = k ? t[k][r] / t[0][r] : t[0][r] * 1e9 / (double)n;
 	for (int k = 0; k < 4; k++)
 		qsort(t[k], (size_t)rounds, sizeof(t[k][0]), by_value);
-	printf("floor tight plain=%.1fns", t[0][rounds / 2]);
+	printf("floor tight clock=%s plain=%.1fns", clock_coarse == clock_gettime ? "glibc" : "vdso", median(t[0], rounds));
 	for (int k = 1; k < 4; k++)
-		printf(" %s_ratio=%.2f (%.2f-%.2f)", name[k], t[k][rounds / 2], t[k][0], t[k][rounds - 1]);
+		printf(" %s_ratio=%.2f (%.2f-%.2f)", name[k], median(t[k], rounds), t[k][0], t[k][rounds - 1]);
 	printf(" (%ld live)\n", live_blocks);
 	return 0;
 }

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <link.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -558,14 +559,18 @@ START_TEST(test_live_reset)
 }
 END_TEST
 
-/* The clock that dates blocks: the vDSO's own function when the kernel maps
- * one (not glibc's wrapper), and it tells the same time as glibc's. */
+/* ---- the clock ------------------------------------------------------- */
+
+/* The clock that dates blocks: start-up (track_init) takes the vDSO's own
+ * function where the platform allows it (not glibc's wrapper), and it tells
+ * the same time as glibc's. */
 START_TEST(test_clock_from_the_vdso)
 {
 	struct timespec a, b, c;
 
-	clock_init();
-	if (getauxval(AT_SYSINFO_EHDR))
+	clock_coarse = clock_gettime;
+	tracking();
+	if (clock_direct() && getauxval(AT_SYSINFO_EHDR))
 		ck_assert_ptr_ne((void *)clock_coarse, (void *)clock_gettime);
 	else
 		ck_assert_ptr_eq((void *)clock_coarse, (void *)clock_gettime);
@@ -574,6 +579,93 @@ START_TEST(test_clock_from_the_vdso)
 	ck_assert_int_eq(clock_gettime(CLOCK_MONOTONIC_COARSE, &c), 0);
 	ck_assert(b.tv_sec > a.tv_sec || (b.tv_sec == a.tv_sec && b.tv_nsec >= a.tv_nsec));
 	ck_assert(c.tv_sec > b.tv_sec || (c.tv_sec == b.tv_sec && c.tv_nsec >= b.tv_nsec));
+}
+END_TEST
+
+/* A copy of this process's vDSO image, to be changed: its size is its
+ * loaded segments'. NULL without one. */
+static ElfW(Ehdr) *vdso_copy(size_t *size)
+{
+	const ElfW(Ehdr) *eh = (const void *)getauxval(AT_SYSINFO_EHDR);
+	ElfW(Ehdr) *copy;
+
+	*size = 0;
+	if (!eh)
+		return NULL;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		const ElfW(Phdr) *ph = (const void *)((const char *)eh + eh->e_phoff + (size_t)i * eh->e_phentsize);
+
+		if (ph->p_type == PT_LOAD && ph->p_offset + ph->p_filesz > *size)
+			*size = ph->p_offset + ph->p_filesz;
+	}
+	copy = malloc(*size);
+	ck_assert_ptr_nonnull(copy);
+	memcpy(copy, eh, *size);
+	return copy;
+}
+
+/* The copy's dynamic entry tagged tag, or NULL. */
+static ElfW(Dyn) *vdso_dyn(ElfW(Ehdr) *eh, ElfW(Sxword) tag)
+{
+	for (int i = 0; i < eh->e_phnum; i++) {
+		ElfW(Phdr) *ph = (void *)((char *)eh + eh->e_phoff + (size_t)i * eh->e_phentsize);
+
+		if (ph->p_type != PT_DYNAMIC)
+			continue;
+		for (ElfW(Dyn) *d = (void *)((char *)eh + ph->p_offset); d->d_tag != DT_NULL; d++)
+			if (d->d_tag == tag)
+				return d;
+	}
+	return NULL;
+}
+
+/* The lookup reads a vDSO with either symbol hash table (arm64's since
+ * Linux 6.11 have only DT_GNU_HASH), finds nothing without the symbol
+ * or without any table, and answers with the function's address in the
+ * image it read. */
+START_TEST(test_clock_vdso_tables)
+{
+	const char *name = NULL;
+	const ElfW(Ehdr) *real = (const void *)getauxval(AT_SYSINFO_EHDR);
+	ElfW(Ehdr) *copy;
+	ElfW(Dyn) *hash, *gnu;
+	uintptr_t offset;
+	size_t size;
+	char *at;
+
+	if (!clock_direct() || !real)
+		return; /* no vDSO here (valgrind) or not looked in on this platform */
+	name = clock_vdso_lookup(real, "__vdso_clock_gettime") ? "__vdso_clock_gettime" : "__kernel_clock_gettime";
+	ck_assert_ptr_nonnull(clock_vdso_lookup(real, name));
+	ck_assert_ptr_eq(clock_vdso_lookup(real, "memstats_no_such_function"), NULL);
+	offset = (uintptr_t)clock_vdso_lookup(real, name) - (uintptr_t)real;
+	copy = vdso_copy(&size);
+	ck_assert_ptr_eq(clock_vdso_lookup(copy, name), (char *)copy + offset);
+	hash = vdso_dyn(copy, DT_HASH);
+	gnu = vdso_dyn(copy, DT_GNU_HASH);
+	ck_assert(hash || gnu);
+	if (hash && gnu) { /* each table alone */
+		hash->d_tag = DT_DEBUG;
+		ck_assert_ptr_eq(clock_vdso_lookup(copy, name), (char *)copy + offset);
+		hash->d_tag = DT_HASH;
+		gnu->d_tag = DT_DEBUG;
+		ck_assert_ptr_eq(clock_vdso_lookup(copy, name), (char *)copy + offset);
+		gnu->d_tag = DT_GNU_HASH;
+	}
+	if (hash)
+		hash->d_tag = DT_DEBUG;
+	if (gnu)
+		gnu->d_tag = DT_DEBUG;
+	ck_assert_ptr_eq(clock_vdso_lookup(copy, name), NULL);
+	free(copy);
+	copy = vdso_copy(&size); /* the name spelt otherwise in its string table */
+	at = memmem(copy, size, name, strlen(name) + 1);
+	ck_assert_ptr_nonnull(at);
+	at[2] = 'X';
+	ck_assert_ptr_eq(clock_vdso_lookup(copy, name), NULL);
+	memcpy(copy, "\177ELG", 4); /* not an ELF image */
+	ck_assert_ptr_eq(clock_vdso_lookup(copy, name), NULL);
+	free(copy);
 }
 END_TEST
 
@@ -589,7 +681,7 @@ Suite *suite_track(void)
 	tcase_add_test(tc, test_table_take_from_another_thread);
 	tcase_add_test(tc, test_table_many_and_churn);
 	tcase_add_test(tc, test_age_buckets);
-	tcase_add_test(tc, test_clock_from_the_vdso);
+	tcase_add_test(tc, test_clock_vdso_tables);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("runtime");
 	tcase_add_test(tc, test_live_leak_peak_and_free_elsewhere);
@@ -603,6 +695,7 @@ Suite *suite_track(void)
 	tcase_add_test(tc, test_live_other_threads);
 	tcase_add_test(tc, test_live_fork);
 	tcase_add_test(tc, test_live_reset);
+	tcase_add_test(tc, test_clock_from_the_vdso);
 	suite_add_tcase(s, tc);
 	return s;
 }
