@@ -135,13 +135,6 @@ static void *vdso_lookup(const ElfW(Ehdr) *eh, const char *name)
 
 #endif
 
-#if defined(__LP64__) && defined(MEMSTATS_TEST_HOOKS)
-void *clock_vdso_lookup(const void *image, const char *name)
-{
-	return vdso_lookup(image, name);
-}
-#endif
-
 /* Taken only if it answers, and agrees with glibc's to the second. */
 void clock_init(void)
 {
@@ -157,6 +150,15 @@ void clock_init(void)
 #endif
 }
 
+/* ---- test hooks ---------------------------------------------------------- */
+#ifdef MEMSTATS_TEST_HOOKS
+#ifdef __LP64__
+void *clock_vdso_lookup(const void *image, const char *name)
+{
+	return vdso_lookup(image, name);
+}
+#endif
+
 /* Whether clock_init() looks in the vDSO on this platform. */
 int clock_direct(void)
 {
@@ -166,3 +168,4 @@ int clock_direct(void)
 	return 0;
 #endif
 }
+#endif

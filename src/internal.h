@@ -115,7 +115,18 @@ void warnf_fd(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 typedef int (*clock_fn)(clockid_t, struct timespec *);
 extern clock_fn clock_coarse;     /* the vDSO's clock_gettime, else glibc's */
 void clock_init(void);            /* track_init()'s: finds the vDSO's */
-int clock_direct(void);           /* whether this platform looks in the vDSO */
+
+#define CLOCK_TICKS_PER_S 100u
+/* The coarse monotonic clock in hundredths of a second, modulo 2^32: ages
+ * are differences modulo 2^32, right up to 497 days. Unsigned, from the
+ * clock's own origin: a multiply and a shift, no sign to fix. */
+static inline unsigned int clock_ticks(void)
+{
+	struct timespec ts;
+
+	clock_coarse(CLOCK_MONOTONIC_COARSE, &ts);
+	return (unsigned int)ts.tv_sec * CLOCK_TICKS_PER_S + (unsigned int)ts.tv_nsec / (1000000000u / CLOCK_TICKS_PER_S);
+}
 
 /* ---- usable.c: usable sizes ----------------------------------------------- */
 
@@ -880,6 +891,7 @@ size_t aligned_round(size_t align);
 extern unsigned int track_clock_skew;     /* track.c: ticks added to the clock */
 extern unsigned int periodic_drain_delay_us; /* periodic.c: widens the wake-to-drain window */
 void *clock_vdso_lookup(const void *image, const char *name); /* clock.c: in a copy of a vDSO */
+int clock_direct(void);                   /* clock.c: whether this platform looks in the vDSO */
 #endif
 
 #pragma GCC visibility pop

@@ -65,18 +65,7 @@ static memstats_u64 foreign_frees;
 
 unsigned int track_ticks_per_s(void)
 {
-	return 100;
-}
-
-/* The monotonic clock in hundredths of a second, modulo 2^32: ages are
- * differences modulo 2^32, right up to 497 days. Unsigned, from the
- * clock's own origin: a multiply and a shift, no sign to fix. */
-static unsigned int clock_ticks(void)
-{
-	struct timespec ts;
-
-	clock_coarse(CLOCK_MONOTONIC_COARSE, &ts);
-	return (unsigned int)ts.tv_sec * 100u + (unsigned int)ts.tv_nsec / 10000000u;
+	return CLOCK_TICKS_PER_S;
 }
 
 #ifdef MEMSTATS_TEST_HOOKS
@@ -352,17 +341,27 @@ static void weights(const struct live *v, int64_t *blocks, int64_t *bytes)
 	*bytes = (int64_t)(w * (double)v->size + frac);
 }
 
-/* Block v is live: this thread's shares grow. sampled: track_sampled, read
- * once by the caller (or known), as the stores between would reload it. */
+/* The blocks and bytes block v counts for: itself when exact, its weight
+ * when sampled (sampled: track_sampled, read once by the caller or known,
+ * as the stores between would reload it). */
+static inline __attribute__((always_inline)) void block_counts(const struct live *v, int sampled, int64_t *blocks,
+							       int64_t *bytes)
+{
+	*blocks = 1;
+	*bytes = (int64_t)v->size;
+	if (sampled)
+		weights(v, blocks, bytes);
+}
+
+/* Block v is live: this thread's shares grow. */
 static inline __attribute__((always_inline)) void account_alloc(struct tracker *t, const struct live *v, int sampled)
 {
 	struct share *sh = share_of(t, v->id);
-	int64_t n = 1, size = (int64_t)v->size;
+	int64_t n, size;
 
 	if (!sh)
 		return;
-	if (sampled)
-		weights(v, &n, &size);
+	block_counts(v, sampled, &n, &size);
 	account(t, sh, v->id, n, size, !(v->key & POOL_KEY));
 }
 
@@ -370,12 +369,11 @@ static inline __attribute__((always_inline)) void account_alloc(struct tracker *
 static inline __attribute__((always_inline)) void account_free(struct tracker *t, const struct live *v, int sampled)
 {
 	struct share *sh = share_of(t, v->id);
-	int64_t n = 1, size = (int64_t)v->size;
+	int64_t n, size;
 
 	if (!sh)
 		return;
-	if (sampled)
-		weights(v, &n, &size);
+	block_counts(v, sampled, &n, &size);
 	account(t, sh, v->id, -n, -size, !(v->key & POOL_KEY));
 }
 
@@ -592,11 +590,10 @@ static void age_one(const struct live *v, void *arg)
 {
 	int b = track_age_bucket(snapshot_now - v->born);
 
-	int64_t n = 1, bytes = (int64_t)v->size;
+	int64_t n, bytes;
 
 	(void)arg;
-	if (track_sampled)
-		weights(v, &n, &bytes);
+	block_counts(v, track_sampled, &n, &bytes);
 	if (v->id < nages) {
 		ages[v->id].age_blocks[b] += (memstats_u64)n;
 		ages[v->id].age_bytes[b] += (memstats_u64)bytes;
@@ -609,7 +606,7 @@ void track_snapshot_begin(unsigned int nids)
 		return;
 	ages = calloc(nids ? nids : 1, sizeof(*ages));
 	nages = ages ? nids : 0;
-	snapshot_now = clock_ticks() + skew();
+	snapshot_now = track_now();
 	live_each(&orphans, age_one, NULL);
 	for (struct thread *t = registry_threads; t; t = t->next)
 		live_each(&t->tracker.table, age_one, NULL);

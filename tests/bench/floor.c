@@ -1,8 +1,8 @@
 /* floor.c - the least exact live tracking can cost on this machine: the
  * tight loop's malloc+free pairs, plain, then with the smallest tracker
  * that still dates each block, written in line in the loop: one clock read
- * an allocation (the runtime's own, clock.c), one open-addressed table of
- * the live blocks, one count of them. No threads, sites, peaks, shares,
+ * an allocation (the runtime's own clock_ticks()), one open-addressed
+ * table of the live blocks, one count of them. No threads, sites, peaks, shares,
  * growth or calls into a library: what memstats does beyond this is what
  * its contract asks (per-site and per-thread counts, peaks, blocks freed by
  * other threads, a table that grows) and the calls from the inline path.
@@ -31,14 +31,6 @@ struct entry {
 static struct entry table[TABLE];
 static long live_blocks, live_bytes;
 static void *volatile sink;
-
-static unsigned int ticks(void)
-{
-	struct timespec ts;
-
-	clock_coarse(CLOCK_MONOTONIC_COARSE, &ts);
-	return (unsigned int)ts.tv_sec * 100u + (unsigned int)ts.tv_nsec / 10000000u;
-}
 
 static size_t slot_of(uintptr_t key)
 {
@@ -76,7 +68,7 @@ static __attribute__((noinline)) void pairs(long n, int kind)
 	for (long i = 0; i < n; i++) {
 		size_t size = 16 + (size_t)(i & 31);
 		void *p = malloc(size);
-		unsigned int born = (kind & 1) ? ticks() : 0;
+		unsigned int born = (kind & 1) ? clock_ticks() : 0;
 
 		if (kind & 2)
 			put(p, size, born);
