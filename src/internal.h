@@ -162,12 +162,13 @@ struct live_table {
 	size_t mask;
 	size_t used;                      /* slots not empty (live or gone) */
 	unsigned int shift;               /* 64 - log2(mask + 1) */
+	size_t room;                      /* the most used before a rebuild: 3/4 of the slots; 0 without e */
 };
 
 /* Whether t must be rebuilt before the next live_put(): at most 3/4 full. */
 static inline int live_full(const struct live_table *t)
 {
-	return !t->e || (t->used + 1) * 4 > (t->mask + 1) * 3;
+	return t->used >= t->room;
 }
 /* A new array for t's live entries, at most half full. 0, or -1 (t untouched). */
 int live_rebuild(struct live_table *t);

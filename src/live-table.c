@@ -43,14 +43,14 @@ void live_free(struct live_table *t)
 	if (t->e)
 		munmap(t->e, (t->mask + 1) * sizeof(*t->e));
 	t->e = NULL;
-	t->mask = t->used = 0;
+	t->mask = t->used = t->room = 0;
 }
 
 /* Walks the entries itself, not with live_each(): a call per entry made a
  * hash map's run 2.5 % slower in instructions. */
 int live_rebuild(struct live_table *t)
 {
-	struct live_table n = { NULL, 255, 0, 64 - 8 };
+	struct live_table n = { NULL, 255, 0, 64 - 8, 0 };
 	size_t live = 0;
 
 	for (size_t i = 0; t->e && i <= t->mask; i++)
@@ -62,6 +62,7 @@ int live_rebuild(struct live_table *t)
 	n.e = array_new(n.mask + 1);
 	if (!n.e)
 		return -1;
+	n.room = (n.mask + 1) / 4 * 3;
 	for (size_t i = 0; t->e && i <= t->mask; i++) {
 		unsigned int id = live_id_at(&t->e[i]);
 		struct live v;

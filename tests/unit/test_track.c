@@ -343,6 +343,38 @@ START_TEST(test_live_foreign_frees)
 }
 END_TEST
 
+/* The tracked calls' common case (a block in its first slot) and the way
+ * round it (a first slot another block holds, a stale entry, a block never
+ * seen) give the same counts. Addresses of our own: tracking never reads
+ * the blocks; the two here share their first slot. */
+START_TEST(test_live_first_slots)
+{
+	struct tracker *k;
+	uintptr_t a = 0x100000, b = 0x101000;
+
+	tracking();
+	memstats_free(&s_free, memstats_malloc(&s_malloc, 1, NULL), NULL); /* numbers the site, makes the table */
+	k = &thread_get()->tracker;
+	ck_assert_uint_eq(live_first_slot(&k->table, a), live_first_slot(&k->table, b));
+	track_alloc(k, &s_malloc, (void *)a, 100);
+	track_alloc(k, &s_malloc, (void *)b, 200);      /* one slot further */
+	ck_assert_live(live_at(1), 2, 300, 300);
+	track_free(k, (void *)b);                        /* not in its first slot */
+	ck_assert_live(live_at(1), 1, 100, 300);
+	track_free(k, (void *)a);                        /* in it */
+	ck_assert_live(live_at(1), 0, 0, 300);
+	track_alloc(k, &s_malloc, (void *)b, 200);      /* its first slot: a's gone entry */
+	track_alloc(k, &s_malloc, (void *)b, 50);       /* freed where we could not see, then reused */
+	ck_assert_live(live_at(1), 1, 50, 300);
+	ck_assert_uint_eq(foreign(), 0);
+	track_free(k, (void *)b);
+	track_free(k, (void *)b);                        /* gone already: foreign */
+	track_free(k, (void *)0x200000);                 /* never seen */
+	ck_assert_live(live_at(1), 0, 0, 300);
+	ck_assert_uint_eq(foreign(), 2);
+}
+END_TEST
+
 /* Time moves on through the test's clock: the ages follow. */
 START_TEST(test_live_ages)
 {
@@ -691,6 +723,7 @@ Suite *suite_track(void)
 	tcase_add_test(tc, test_live_requested_bytes_of_each_api);
 	tcase_add_test(tc, test_live_realloc);
 	tcase_add_test(tc, test_live_foreign_frees);
+	tcase_add_test(tc, test_live_first_slots);
 	tcase_add_test(tc, test_live_ages);
 	tcase_add_test(tc, test_live_other_threads);
 	tcase_add_test(tc, test_live_fork);
