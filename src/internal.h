@@ -519,8 +519,17 @@ extern int track_sampled;                 /* MEMSTATS_TRACK=sample: track_on too
 extern memstats_u64 track_sample_bytes;   /* its mean gap between samples */
 void track_init(memstats_u64 sample_bytes); /* 0: exact */
 /* Sampled: block p (counted) is the thread's next sample; a new gap drawn
- * into memstats_tls_.sample_left, the countdown the inline path shares. */
+ * into memstats_tls_.sample_left, the countdown the inline path shares.
+ * Exact: p is tracked, and the thread's next calls take the short way. */
 void track_sample(struct tracker *t, struct memstats_site *s, void *p, memstats_u64 size);
+/* The short way of the inline path's tracked calls (count.c): this
+ * thread's tracker once a tracked call of its own has gone the whole way
+ * with exact tracking (the runtime started; NULL again when the thread
+ * exits). A forked child with work pending gets no inline call meanwhile
+ * (periodic.c routes its calls out), so it needs no check of its own. */
+extern __thread struct tracker *track_mine __attribute__((tls_model("initial-exec")));
+void track_exact_alloc(struct tracker *t, struct memstats_site *s, void *p, memstats_u64 size);
+void track_exact_free(struct tracker *t, void *p);
 const unsigned short *track_sample_map(void); /* the map the inline free reads; NULL unless sampled */
 /* Block p, of size bytes requested at site s (counted already), is live. */
 void track_alloc(struct tracker *t, struct memstats_site *s, void *p, memstats_u64 size);

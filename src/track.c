@@ -56,6 +56,7 @@ const unsigned int track_age_min_s[MEMSTATS_AGE_BUCKETS] = {
 #undef AGE_
 };
 
+__thread struct tracker *track_mine __attribute__((tls_model("initial-exec")));
 static struct live_table orphans;        /* blocks of threads gone; registry held */
 static struct site_live *chunks[MAX_CHUNKS];
 static int64_t live_bytes, peak_bytes;   /* the process's (flushed), atomics */
@@ -415,6 +416,8 @@ static void orphan_one(const struct live *v, void *arg)
  * orphans. Registry held. */
 void track_thread_gone(struct tracker *t)
 {
+	if (track_mine == t) /* the thread's own, at its exit */
+		track_mine = NULL;
 	for (unsigned int id = 1; id < t->nshare; id++)
 		flush(id, &t->share[id]);
 	flush_process(t);
@@ -549,7 +552,15 @@ void track_sample(struct tracker *t, struct memstats_site *s, void *p, memstats_
 		sample(t, id, p, size);
 		return;
 	}
-	memstats_tls_.sample_left = LLONG_MIN / 2; /* exact: every block, the countdown kept below zero */
+	track_mine = t; /* exact: this thread's next tracked calls take the short way */
+	track_exact_alloc(t, s, p, size);
+}
+
+void track_exact_alloc(struct tracker *t, struct memstats_site *s, void *p, memstats_u64 size)
+{
+	unsigned int id = __atomic_load_n(&s->id, __ATOMIC_RELAXED);
+
+	memstats_tls_.sample_left = LLONG_MIN / 2; /* every block: the countdown kept below zero */
 	if (p && id)
 		exact_alloc(t, id, (uintptr_t)p, size);
 }
@@ -626,6 +637,12 @@ void track_free(struct tracker *t, void *p)
 	if (__builtin_expect(t && !track_sampled, 1) && exact_free(t, (uintptr_t)p))
 		return;
 	free_slow(t, p);
+}
+
+void track_exact_free(struct tracker *t, void *p)
+{
+	if (!exact_free(t, (uintptr_t)p))
+		free_slow(t, p);
 }
 
 /* A pool object (pool.c) is live from its p_alloc to its p_free, apart

@@ -322,6 +322,52 @@ START_TEST(test_no_thread_of_ours)
 }
 END_TEST
 
+/* A thread's state is gone once memstats' key destructor ran at its exit;
+ * a destructor of the program's that runs after it allocates again: those
+ * blocks go to a new state, never to the old one's freed table. */
+static int late_line;
+static void *late_keep;
+static pthread_key_t late_key;
+
+static void late(void *arg)
+{
+	for (int i = 0; i < 3; i++) {
+		void *p = malloc(40); late_line = __LINE__;
+		if (i < 2)
+			release(p);
+		else
+			late_keep = p;
+	}
+	(void)arg;
+}
+
+static void *late_thread(void *arg)
+{
+	release(malloc(8)); /* tracked calls of its own first: the short way */
+	release(malloc(8));
+	ck_assert_int_eq(pthread_setspecific(late_key, arg), 0);
+	return NULL;
+}
+
+START_TEST(test_calls_after_the_thread_state_is_gone)
+{
+	pthread_t t;
+	struct memstats_row r;
+
+	release(malloc(1)); /* memstats' key first: its destructor runs before the program's */
+	ck_assert_int_eq(pthread_key_create(&late_key, late), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, late_thread, &late_line), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	r = site_at(late_line, "malloc");
+	ck_assert_uint_eq(r.c.calls, 3);
+	ck_assert_uint_eq(r.live.blocks, 1);
+	ck_assert_uint_eq(r.live.bytes, 40);
+	ck_assert_uint_eq(r.live.peak_bytes, 40);
+	release(late_keep);
+	ck_assert_uint_eq(site_at(late_line, "malloc").live.blocks, 0);
+}
+END_TEST
+
 int main(int argc, char **argv)
 {
 	run_again_with(argv, (const char *const[]){ "MEMSTATS_TRACK=1", NULL });
@@ -339,6 +385,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, test_peak_and_totals);
 	tcase_add_test(tc, test_huge_failed_request);
 	tcase_add_test(tc, test_no_thread_of_ours);
+	tcase_add_test(tc, test_calls_after_the_thread_state_is_gone);
 	tcase_add_test(tc, test_report_stalled_on_a_pipe_stalls_no_free);
 	suite_add_tcase(s, tc);
 	return run_suite(s);

@@ -375,6 +375,50 @@ START_TEST(test_live_first_slots)
 }
 END_TEST
 
+/* The inline path's tracked calls (memstats__sampled, memstats__untrack)
+ * take the short way through the thread's tracker once one has gone the
+ * whole way, and never after the thread's state is gone: a destructor of
+ * the program's that runs later must not reach the freed tracker. */
+static pthread_key_t later_key;
+static struct tracker *seen_later = (struct tracker *)1;
+
+static void later(void *arg)
+{
+	(void)arg;
+	seen_later = track_mine;
+}
+
+static void *short_way(void *arg)
+{
+	void *p = malloc(16);
+
+	memstats_free(&s_free, memstats_malloc(&s_thread, 8, NULL), NULL); /* numbers the site */
+	ck_assert_ptr_null(track_mine);
+	memstats__sampled(&s_thread, p, 16);
+	ck_assert_ptr_eq(track_mine, &thread_mine->tracker);
+	memstats__sampled(&s_thread, p, 16); /* the short way: a stale entry of its own */
+	ck_assert_live(live_at(6), 1, 16, 16);
+	memstats__untrack(p);
+	ck_assert_live(live_at(6), 0, 0, 16);
+	free(p);
+	pthread_setspecific(later_key, arg);
+	return NULL;
+}
+
+START_TEST(test_live_short_way)
+{
+	pthread_t t;
+
+	tracking();
+	memstats_free(&s_free, memstats_malloc(&s_malloc, 1, NULL), NULL); /* memstats' key before ours */
+	ck_assert_int_eq(pthread_key_create(&later_key, later), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, short_way, &later_key), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_ptr_null(seen_later);
+	ck_assert_uint_eq(foreign(), 0);
+}
+END_TEST
+
 /* Time moves on through the test's clock: the ages follow. */
 START_TEST(test_live_ages)
 {
@@ -724,6 +768,7 @@ Suite *suite_track(void)
 	tcase_add_test(tc, test_live_realloc);
 	tcase_add_test(tc, test_live_foreign_frees);
 	tcase_add_test(tc, test_live_first_slots);
+	tcase_add_test(tc, test_live_short_way);
 	tcase_add_test(tc, test_live_ages);
 	tcase_add_test(tc, test_live_other_threads);
 	tcase_add_test(tc, test_live_fork);
