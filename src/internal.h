@@ -184,16 +184,21 @@ static inline unsigned int live_id_at(const struct live *e)
 }
 
 /* Blocks of one 4 KiB page map to one run of 256 slots, in address order,
- * at a place the page number picks (Fibonacci hashing): blocks allocated
+ * from a slot the page number picks (Fibonacci hashing): blocks allocated
  * one after the other land in neighbouring slots, so a table of millions of
  * blocks is walked a cache line at a time, not a miss per block (runs of
  * 32 slots take a fifth fewer instructions on a hash map of 400,000 blocks
- * but more time: its probes leave the cache lines). */
+ * but more time: its probes leave the cache lines; so does a probe step
+ * from the key, which halved the hash map's tracking instructions and made
+ * it 1.3 times slower). A run starts at any slot, not at a multiple of 256:
+ * pages of 32-byte blocks fill half a run each, and runs that all but
+ * coincide, as aligned ones did whenever three pages met, made probes of
+ * 60 slots on a hash map of a million keys (4.29 -> 4.02 G instructions). */
 static inline size_t live_first_slot(const struct live_table *t, uintptr_t key)
 {
-	size_t run = (size_t)(((uint64_t)(key >> 12) * 0x9e3779b97f4a7c15ull) >> t->shift) & ~(size_t)0xff;
+	size_t run = (size_t)(((uint64_t)(key >> 12) * 0x9e3779b97f4a7c15ull) >> t->shift);
 
-	return run | (size_t)((key >> 4) & 0xff);
+	return (run + (size_t)((key >> 4) & 0xff)) & t->mask;
 }
 
 static inline void live_store(struct live *e, const struct live *v)
