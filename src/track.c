@@ -174,18 +174,18 @@ static void set(int64_t *v, int64_t to)
 	__atomic_store_n(v, to, __ATOMIC_RELAXED);
 }
 
-/* A share's bytes go into the flushed count *total, its high mark (if it
- * rose above zero) into *peak first. The mark is zeroed before the bytes
+/* A share's bytes go into the flushed count *total, its high mark into
+ * *peak first: even a mark at or below zero, which after memstats_reset()
+ * (a share's mark then starts at its bytes if below zero) may be the
+ * highest since; with none since the last flush the mark is 0, and total
+ * alone was live then. The mark is zeroed before the bytes
  * are published (release), and a report reads the flushed count (acquire)
  * before the marks (high_marks()): it never adds a share's bytes twice, once
  * flushed and once in the mark; at worst it misses a mark this flush has
  * raised the peak with already. */
 static void flush_bytes(int64_t *total, int64_t *peak, int64_t *bytes, int64_t *high)
 {
-	int64_t h = get(high);
-
-	if (h > 0)
-		raise_peak(peak, get(total) + h);
+	raise_peak(peak, get(total) + get(high));
 	set(high, 0);
 	__atomic_add_fetch(total, get(bytes), __ATOMIC_RELEASE);
 	set(bytes, 0);
@@ -212,9 +212,9 @@ static __attribute__((noinline)) void flush_process(struct tracker *t)
  * atomic read-modify-write, no shared line unless a share is flushed.
  *
  * A rise is all that can set a peak, and only a rise can take a share past
- * FLUSH, a fall past -FLUSH: each way tests its own two (the high mark is
- * never below the bytes but after memstats_reset(), whose stored peak holds
- * what a fall from there could reach). */
+ * FLUSH, a fall past -FLUSH: each way tests its own two. A fall leaves the
+ * high mark alone: it is never below the bytes but after memstats_reset(),
+ * whose stored peak holds what a fall from there could reach. */
 static __attribute__((noinline)) void flush_either(struct tracker *t, struct share *sh, unsigned int id)
 {
 	if (get(&sh->bytes) > FLUSH || get(&sh->bytes) < -FLUSH)

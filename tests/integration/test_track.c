@@ -343,8 +343,8 @@ static void late(void *arg)
 
 static void *late_thread(void *arg)
 {
-	release(malloc(8)); /* tracked calls of its own first: the short way */
-	release(malloc(8));
+	for (int i = 0; i < 2; i++) /* the second call is inline: the short way from then on */
+		release(malloc(8));
 	ck_assert_int_eq(pthread_setspecific(late_key, arg), 0);
 	return NULL;
 }

@@ -398,12 +398,12 @@ static void *short_way(void *arg)
 	ck_assert_ptr_null(track_mine);
 	memstats__sampled(&s_thread, p, 16);
 	ck_assert_ptr_eq(track_mine, &thread_mine->tracker);
-	memstats__sampled(&s_thread, p, 16); /* the short way: a stale entry of its own */
+	memstats__sampled(&s_thread, p, 16); /* through track_mine, replacing its own entry as stale */
 	ck_assert_live(live_at(6), 1, 16, 16);
 	memstats__untrack(p);
 	ck_assert_live(live_at(6), 0, 0, 16);
 	free(p);
-	pthread_setspecific(later_key, arg);
+	ck_assert_int_eq(pthread_setspecific(later_key, arg), 0);
 	return NULL;
 }
 
@@ -418,6 +418,7 @@ START_TEST(test_live_short_way)
 	ck_assert_int_eq(pthread_join(t, NULL), 0);
 	ck_assert_ptr_null(seen_later);
 	ck_assert_uint_eq(foreign(), 0);
+	pthread_key_delete(later_key);
 }
 END_TEST
 
@@ -637,6 +638,28 @@ START_TEST(test_live_reset)
 }
 END_TEST
 
+/* A peak reached after memstats_reset() at a share below zero (the thread
+ * freed what a flush had published) outlives the share's next flush. */
+START_TEST(test_live_peak_after_reset_below_zero)
+{
+	void *a, *b, *c;
+	memstats_u64 peak, f;
+
+	tracking();
+	a = memstats_malloc(&s_malloc, 10000, NULL);
+	b = memstats_malloc(&s_malloc, 10000, NULL); /* 20000: flushed */
+	memstats_free(&s_free, a, NULL);              /* the share at -10000 */
+	memstats_reset();
+	ck_assert_live(live_at(1), 1, 10000, 10000);
+	c = memstats_malloc(&s_malloc, 100, NULL);   /* 10100: the peak since */
+	memstats_free(&s_free, c, NULL);
+	memstats_free(&s_free, b, NULL);              /* -20000: flushed again */
+	ck_assert_live(live_at(1), 0, 0, 10100);
+	track_totals(&peak, &f);
+	ck_assert_uint_eq(peak, 10100);
+}
+END_TEST
+
 /* ---- the clock ------------------------------------------------------- */
 
 /* The clock that dates blocks: start-up (track_init) takes the vDSO's own
@@ -775,6 +798,7 @@ Suite *suite_track(void)
 	tcase_add_test(tc, test_live_other_threads);
 	tcase_add_test(tc, test_live_fork);
 	tcase_add_test(tc, test_live_reset);
+	tcase_add_test(tc, test_live_peak_after_reset_below_zero);
 	tcase_add_test(tc, test_clock_from_the_vdso);
 	suite_add_tcase(s, tc);
 	return s;
