@@ -206,6 +206,15 @@ static __attribute__((noinline)) void flush_process(struct tracker *t)
 	flush_bytes(&live_bytes, &peak_bytes, &t->bytes, &t->high);
 }
 
+/* Whichever of share sh and t's process share went past a threshold. */
+static __attribute__((noinline)) void flush_either(struct tracker *t, struct share *sh, unsigned int id)
+{
+	if (get(&sh->bytes) > FLUSH || get(&sh->bytes) < -FLUSH)
+		flush(id, sh);
+	if (get(&t->bytes) > FLUSH || get(&t->bytes) < -FLUSH)
+		flush_process(t);
+}
+
 /* n blocks of size bytes in all are live in t's share sh of site id
  * (account_rise) or gone (account_fall); heap: not a pool's objects, which
  * the process's live bytes do not count. The path of every tracked call: no
@@ -215,14 +224,6 @@ static __attribute__((noinline)) void flush_process(struct tracker *t)
  * FLUSH, a fall past -FLUSH: each way tests its own two. A fall leaves the
  * high mark alone: it is never below the bytes but after memstats_reset(),
  * whose stored peak holds what a fall from there could reach. */
-static __attribute__((noinline)) void flush_either(struct tracker *t, struct share *sh, unsigned int id)
-{
-	if (get(&sh->bytes) > FLUSH || get(&sh->bytes) < -FLUSH)
-		flush(id, sh);
-	if (get(&t->bytes) > FLUSH || get(&t->bytes) < -FLUSH)
-		flush_process(t);
-}
-
 static inline __attribute__((always_inline)) void rise(int64_t *bytes, int64_t *high, int64_t size, int64_t *now)
 {
 	int64_t b = get(bytes) + size;
@@ -484,7 +485,7 @@ static inline __attribute__((always_inline)) void exact_alloc(struct tracker *t,
 	struct live_table *tab = &t->table;
 	unsigned int born = track_now();
 
-	if (__builtin_expect(tab->used < tab->room && id < t->nshare, 1)) {
+	if (__builtin_expect(!live_full(tab) && id < t->nshare, 1)) {
 		struct live *e = &tab->e[live_first_slot(tab, key)];
 		uintptr_t k = live_key_at(e);
 
@@ -632,16 +633,17 @@ static __attribute__((noinline)) void free_slow(struct tracker *t, void *p)
 		track_foreign();
 }
 
-void track_free(struct tracker *t, void *p)
-{
-	if (__builtin_expect(t && !track_sampled, 1) && exact_free(t, (uintptr_t)p))
-		return;
-	free_slow(t, p);
-}
-
 void track_exact_free(struct tracker *t, void *p)
 {
 	if (!exact_free(t, (uintptr_t)p))
+		free_slow(t, p);
+}
+
+void track_free(struct tracker *t, void *p)
+{
+	if (__builtin_expect(t && !track_sampled, 1))
+		track_exact_free(t, p);
+	else
 		free_slow(t, p);
 }
 
